@@ -1,0 +1,79 @@
+"""Facts that happened, published after commit on channels named by tenant and topic."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.model import Charger, OcppLogEntry, PairingSession, Transaction
+
+
+class ChargerChange(enum.StrEnum):
+    CONNECTED = "CONNECTED"
+    DISCONNECTED = "DISCONNECTED"
+    BOOTED = "BOOTED"
+    CONNECTOR_STATUS = "CONNECTOR_STATUS"
+    UPDATED = "UPDATED"
+
+
+class TransactionChange(enum.StrEnum):
+    STARTED = "STARTED"
+    METER_VALUES = "METER_VALUES"
+    STOPPED = "STOPPED"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerStatusChanged:
+    tenant_id: UUID
+    change: ChargerChange
+    charger: Charger  # a snapshot as committed
+
+    @property
+    def topic(self) -> str:
+        return "chargers"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransactionChanged:
+    tenant_id: UUID
+    change: TransactionChange
+    transaction: Transaction
+
+    @property
+    def topic(self) -> str:
+        return "transactions"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairingSessionChanged:
+    tenant_id: UUID
+    session: PairingSession
+
+    @property
+    def topic(self) -> str:
+        return pairing_topic(self.session.id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OcppFrameLogged:
+    tenant_id: UUID
+    entry: OcppLogEntry
+
+    @property
+    def topic(self) -> str:
+        return logs_topic(self.entry.charger_id)
+
+
+DomainEvent = ChargerStatusChanged | TransactionChanged | PairingSessionChanged | OcppFrameLogged
+
+CHARGERS_TOPIC = "chargers"
+TRANSACTIONS_TOPIC = "transactions"
+
+
+def pairing_topic(session_id: UUID) -> str:
+    return f"pairing.{session_id}"
+
+
+def logs_topic(charger_id: UUID) -> str:
+    return f"logs.{charger_id}"

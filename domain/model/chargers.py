@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.model._entity import Entity
+
+
+class ConnectionState(enum.StrEnum):
+    CONNECTED = "CONNECTED"
+    DISCONNECTED = "DISCONNECTED"
+    NEVER_CONNECTED = "NEVER_CONNECTED"
+
+
+@dataclass(kw_only=True)
+class Charger(Entity):
+    """A charge point registered to a tenant; chargePointId is its OCPP identity, unique system-wide."""
+
+    id: UUID
+    tenant_id: UUID
+    charge_point_id: str
+    name: str
+    password_hash: str | None = None
+    autocharge_supported: bool = False
+    connection_state: ConnectionState = ConnectionState.NEVER_CONNECTED
+    ocpp_version: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    firmware_version: str | None = None
+    last_seen_at: datetime | None = None
+    created_at: datetime
+
+    @property
+    def is_connected(self) -> bool:
+        return self.connection_state is ConnectionState.CONNECTED
+
+
+@dataclass(kw_only=True)
+class Connector:
+    tenant_id: UUID
+    charger_id: UUID
+    connector_id: int
+    status: str
+    updated_at: datetime
+
+
+@dataclass(kw_only=True)
+class UnrecognisedIdentifier:
+    """An Autocharge token a charger presented that matched no active identifier."""
+
+    tenant_id: UUID
+    charger_id: UUID
+    value: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    times_seen: int = 1

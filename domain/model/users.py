@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.model._entity import Entity
+
+
+@dataclass(kw_only=True)
+class User(Entity):
+    """A driver of the tenant; owns vehicles and RFID tags."""
+
+    id: UUID
+    tenant_id: UUID
+    email: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(kw_only=True)
+class RfidTag:
+    """An RFID card's idTag; belongs to at most one user of a tenant."""
+
+    id: UUID
+    tenant_id: UUID
+    user_id: UUID
+    id_tag: str
+    created_at: datetime

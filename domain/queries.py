@@ -1,0 +1,38 @@
+"""Read-side value objects: filters and summaries the API asks the repositories for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.model import TransactionOrigin, TransactionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionFilter:
+    vehicle_id: UUID | None = None
+    user_id: UUID | None = None
+    charger_id: UUID | None = None
+    origin: TransactionOrigin | None = None
+    status: TransactionStatus | None = None
+    started_from: datetime | None = None  # startedAt >= from
+    started_to: datetime | None = None  # startedAt < to
+
+
+@dataclass(frozen=True, slots=True)
+class ChargingSummary:
+    sessions: int
+    autocharge_sessions: int
+    energy_wh: int
+    charging_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerLogin:
+    """What the OCPP handshake needs to know about a charger before any tenant is known."""
+
+    tenant_id: UUID
+    charger_id: UUID
+    charge_point_id: str
+    password_hash: str | None
