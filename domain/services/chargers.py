@@ -1,0 +1,121 @@
+"""Chargers: registration by admins, and what the OCPP server reports about their connection and state."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from domain.commands import RegisterCharger, ReportBoot, ReportConnectorStatus, SetAutochargeSupported
+from domain.errors import Conflict, Invalid
+from domain.events import ChargerChange, ChargerStatusChanged
+from domain.ids import Clock, new_id, utcnow
+from domain.model import Charger, ConnectionState, Connector
+from domain.ports import UnitOfWork
+from domain.secrets import hash_password
+from domain.services._common import found, snapshot
+
+# The identity is the last segment of the charger's websocket URL: keep it URL-safe and OCPP-sized.
+_CHARGE_POINT_ID = re.compile(r"^[A-Za-z0-9._\-:*]{1,48}$")
+
+
+def changed(uow: UnitOfWork, charger: Charger, change: ChargerChange) -> None:
+    uow.publish(ChargerStatusChanged(tenant_id=charger.tenant_id, change=change, charger=snapshot(charger)))
+
+
+async def register_charger(uow: UnitOfWork, cmd: RegisterCharger, clock: Clock = utcnow) -> Charger:
+    cpid = cmd.charge_point_id.strip()
+    if not _CHARGE_POINT_ID.match(cpid):
+        raise Invalid(f"chargePointId {cmd.charge_point_id!r} must be 1 to 48 letters, digits or . _ - : *")
+    name = cmd.name.strip()
+    if not name:
+        raise Invalid("name must not be empty")
+    if cmd.password is not None and not 8 <= len(cmd.password) <= 40:
+        raise Invalid("a charger password has 8 to 40 characters (OCPP Security Profile 1)")
+    async with uow:
+        if await uow.chargers.by_charge_point_id(cpid) is not None:
+            raise Conflict(f"a charger with chargePointId {cpid} is already registered")
+        charger = Charger(
+            id=new_id(),
+            tenant_id=uow.tenant_id,
+            charge_point_id=cpid,
+            name=name,
+            password_hash=hash_password(cmd.password) if cmd.password else None,
+            autocharge_supported=cmd.autocharge_supported,
+            created_at=clock(),
+        )
+        await uow.chargers.add(charger)  # chargePointId is unique system-wide: the database says Conflict
+        await uow.commit()
+    return charger
+
+
+async def set_autocharge_supported(uow: UnitOfWork, cmd: SetAutochargeSupported) -> Charger:
+    async with uow:
+        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
+        if charger.autocharge_supported != cmd.supported:
+            charger.autocharge_supported = cmd.supported
+            await uow.chargers.update(charger)
+            changed(uow, charger, ChargerChange.UPDATED)
+            await uow.commit()
+    return charger
+
+
+async def charger_connected(uow: UnitOfWork, charger_id: UUID, ocpp_version: str, clock: Clock = utcnow) -> Charger:
+    async with uow:
+        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
+        charger.connection_state = ConnectionState.CONNECTED
+        charger.ocpp_version = ocpp_version
+        charger.last_seen_at = clock()
+        await uow.chargers.update(charger)
+        changed(uow, charger, ChargerChange.CONNECTED)
+        await uow.commit()
+    return charger
+
+
+async def charger_disconnected(uow: UnitOfWork, charger_id: UUID, clock: Clock = utcnow) -> Charger:
+    async with uow:
+        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
+        charger.connection_state = ConnectionState.DISCONNECTED
+        charger.last_seen_at = clock()
+        await uow.chargers.update(charger)
+        changed(uow, charger, ChargerChange.DISCONNECTED)
+        await uow.commit()
+    return charger
+
+
+async def charger_seen(uow: UnitOfWork, charger_id: UUID, clock: Clock = utcnow) -> None:
+    """A heartbeat: only last_seen_at moves, and nobody is told (it would flood subscribers)."""
+    async with uow:
+        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
+        charger.last_seen_at = clock()
+        await uow.chargers.update(charger)
+        await uow.commit()
+
+
+async def report_boot(uow: UnitOfWork, cmd: ReportBoot, clock: Clock = utcnow) -> Charger:
+    async with uow:
+        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
+        charger.vendor, charger.model, charger.firmware_version = cmd.vendor, cmd.model, cmd.firmware_version
+        charger.last_seen_at = clock()
+        await uow.chargers.update(charger)
+        changed(uow, charger, ChargerChange.BOOTED)
+        await uow.commit()
+    return charger
+
+
+async def report_connector_status(uow: UnitOfWork, cmd: ReportConnectorStatus, clock: Clock = utcnow) -> Connector:
+    now = clock()
+    async with uow:
+        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
+        connector = Connector(
+            tenant_id=uow.tenant_id,
+            charger_id=charger.id,
+            connector_id=cmd.connector_id,
+            status=cmd.status,
+            updated_at=cmd.timestamp or now,
+        )
+        await uow.connectors.upsert(connector)
+        charger.last_seen_at = now
+        await uow.chargers.update(charger)
+        changed(uow, charger, ChargerChange.CONNECTOR_STATUS)
+        await uow.commit()
+    return connector
