@@ -1,0 +1,18 @@
+"""What the adapters hand to use cases: built once by the composition root, never a global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.ids import Clock, utcnow
+from domain.ports import ChargerCommands, Directory, EventBus, FrameJournal, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Deps:
+    uow: UnitOfWorkFactory  # tenant_id -> a fresh, unopened unit of work
+    directory: Directory
+    bus: EventBus
+    journal: FrameJournal
+    commands: ChargerCommands
+    clock: Clock = field(default=utcnow)
