@@ -1,0 +1,258 @@
+"""What only the Redis bus does: cross processes, share one Redis subscription, survive Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from uuid import uuid4
+
+import pytest
+import redis
+from redis.asyncio import Redis
+
+from domain.errors import Unavailable
+from domain.events import CHARGERS_TOPIC, DomainEvent
+from domain.ports import Subscription
+from infra.pubsub.redis import RedisEventBus
+from tests.unit.test_pubsub_codec import assert_identical, sample_events
+
+pytestmark = pytest.mark.redis
+
+REDIS_URL = os.environ.get("AUTOCHARGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+DOWN_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> str:
+    """The test Redis; missing, its tests are skipped, except in CI where they fail."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"test-{uuid4().hex}"
+
+
+@pytest.fixture
+async def raw(redis_url: str) -> AsyncIterator[Redis]:
+    """A plain client, to look at Redis from outside the bus."""
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def bus(redis_url: str, prefix: str) -> AsyncIterator[RedisEventBus]:
+    async with RedisEventBus(redis_url, prefix=prefix) as bus:
+        yield bus
+
+
+async def numsub(raw: Redis, channel: str) -> int:
+    counts = await raw.pubsub_numsub(channel)
+    return int(counts[0][1])
+
+
+def numsub_is(raw: Redis, channel: str, expected: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return await numsub(raw, channel) == expected
+
+    return check
+
+
+async def next_event(subscription: Subscription, within: float = 5.0) -> DomainEvent:
+    async with asyncio.timeout(within):
+        return await anext(aiter(subscription))
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_every_event_type_crosses_redis_intact(bus: RedisEventBus) -> None:
+    tenant = uuid4()
+    events = sample_events(tenant)
+
+    async with (
+        bus.subscribe(tenant, events[0].topic) as chargers,
+        bus.subscribe(tenant, events[1].topic) as transactions,
+        bus.subscribe(tenant, events[2].topic) as pairing,
+        bus.subscribe(tenant, events[3].topic) as logs,
+    ):
+        await bus.publish(tenant, events)  # several: one pipeline
+        for event in events:
+            await bus.publish(tenant, [event])  # one: a plain PUBLISH
+        for subscription, event in zip((chargers, transactions, pairing, logs), events, strict=True):
+            assert_identical(await next_event(subscription), event)
+            assert_identical(await next_event(subscription), event)
+
+
+async def test_channels_are_named_by_prefix_tenant_and_topic(bus: RedisEventBus, raw: Redis, prefix: str) -> None:
+    tenant = uuid4()
+    async with bus.subscribe(tenant, CHARGERS_TOPIC):
+        assert await raw.pubsub_channels(f"{prefix}:*") == [f"{prefix}:{tenant}:chargers".encode()]
+
+
+async def test_many_local_subscribers_share_one_redis_subscription(bus: RedisEventBus, raw: Redis) -> None:
+    tenant = uuid4()
+    event = sample_events(tenant)[0]
+    channel = bus.channel(tenant, CHARGERS_TOPIC)
+
+    async with asyncio.TaskGroup() as group:
+        entered = asyncio.Barrier(51)
+        leave = asyncio.Event()
+
+        async def listen() -> DomainEvent:
+            async with bus.subscribe(tenant, CHARGERS_TOPIC) as subscription:
+                await entered.wait()
+                received = await next_event(subscription)
+                await leave.wait()
+                return received
+
+        listeners = [group.create_task(listen()) for _ in range(50)]
+        await entered.wait()
+        assert await numsub(raw, channel) == 1
+        await bus.publish(tenant, [event])
+        await asyncio.sleep(0.1)
+        leave.set()
+
+    assert [task.result() for task in listeners] == [event] * 50
+
+
+async def test_redis_is_unsubscribed_when_the_last_local_subscriber_leaves(bus: RedisEventBus, raw: Redis) -> None:
+    tenant = uuid4()
+    channel = bus.channel(tenant, CHARGERS_TOPIC)
+
+    async with bus.subscribe(tenant, CHARGERS_TOPIC):
+        async with bus.subscribe(tenant, CHARGERS_TOPIC):
+            assert await numsub(raw, channel) == 1
+        await asyncio.sleep(0.1)
+        assert await numsub(raw, channel) == 1  # one local subscriber is still there
+
+    await eventually(numsub_is(raw, channel, 0))
+
+
+async def test_leaving_and_joining_at_once_keeps_the_channel_subscribed(bus: RedisEventBus, raw: Redis) -> None:
+    tenant = uuid4()
+    event = sample_events(tenant)[0]
+
+    for _ in range(20):
+        async with bus.subscribe(tenant, CHARGERS_TOPIC):
+            pass
+        # The unsubscribe of the exit above is still in flight as this subscriber joins.
+        async with bus.subscribe(tenant, CHARGERS_TOPIC) as subscription:
+            await bus.publish(tenant, [event])
+            assert await next_event(subscription) == event
+
+    await eventually(numsub_is(raw, bus.channel(tenant, CHARGERS_TOPIC), 0))
+
+
+async def test_two_buses_hear_each_other_as_two_processes_would(redis_url: str, prefix: str) -> None:
+    tenant = uuid4()
+    events = sample_events(tenant)
+    async with (
+        RedisEventBus(redis_url, prefix=prefix) as one,
+        RedisEventBus(redis_url, prefix=prefix) as two,
+        one.subscribe(tenant, CHARGERS_TOPIC) as on_one,
+        two.subscribe(tenant, CHARGERS_TOPIC) as on_two,
+    ):
+        await one.publish(tenant, events[:1])
+        await two.publish(tenant, events[:1])
+
+        for subscription in (on_one, on_two):
+            assert await next_event(subscription) == events[0]
+            assert await next_event(subscription) == events[0]
+
+
+async def test_buses_with_another_prefix_do_not_hear_each_other(redis_url: str) -> None:
+    tenant = uuid4()
+    event = sample_events(tenant)[0]
+    async with (
+        RedisEventBus(redis_url, prefix=f"test-{uuid4().hex}") as one,
+        RedisEventBus(redis_url, prefix=f"test-{uuid4().hex}") as two,
+        one.subscribe(tenant, CHARGERS_TOPIC) as subscription,
+    ):
+        await two.publish(tenant, [event])
+        await one.publish(tenant, [event])
+        assert await next_event(subscription) == event
+        await asyncio.sleep(0.05)
+        assert subscription.pending == 0
+
+
+async def test_a_message_that_is_not_an_event_is_dropped(bus: RedisEventBus, raw: Redis) -> None:
+    tenant = uuid4()
+    event = sample_events(tenant)[0]
+
+    async with bus.subscribe(tenant, CHARGERS_TOPIC) as subscription:
+        await raw.publish(bus.channel(tenant, CHARGERS_TOPIC), b"garbage")
+        await bus.publish(tenant, [event])
+
+        assert await next_event(subscription) == event
+
+
+async def test_publish_raises_unavailable_when_redis_is_down() -> None:
+    tenant = uuid4()
+    async with RedisEventBus(DOWN_URL) as bus:
+        started = time.perf_counter()
+        with pytest.raises(Unavailable):
+            await bus.publish(tenant, sample_events(tenant))
+        with pytest.raises(Unavailable):
+            await bus.publish(tenant, sample_events(tenant)[:1])
+        assert time.perf_counter() - started < 2.0
+
+
+async def test_subscribe_raises_unavailable_when_redis_is_down() -> None:
+    tenant = uuid4()
+    async with RedisEventBus(DOWN_URL, subscribe_timeout=0.3, max_backoff=0.1) as bus:
+        with pytest.raises(Unavailable):
+            async with bus.subscribe(tenant, CHARGERS_TOPIC):
+                pass
+        assert bus.subscribers(tenant, CHARGERS_TOPIC) == 0
+
+
+async def test_subscribing_needs_a_started_bus(redis_url: str) -> None:
+    bus = RedisEventBus(redis_url)
+    with pytest.raises(RuntimeError, match="start"):
+        async with bus.subscribe(uuid4(), CHARGERS_TOPIC):
+            pass
+    await bus.close()
+
+
+async def test_subscribers_survive_a_dropped_connection(
+    redis_url: str, prefix: str, raw: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    tenant = uuid4()
+    event = sample_events(tenant)[0]
+    name = f"{prefix}-listener"
+    async with (
+        RedisEventBus(f"{redis_url}?client_name={name}", prefix=prefix, max_backoff=0.1) as bus,
+        bus.subscribe(tenant, CHARGERS_TOPIC) as subscription,
+    ):
+        clients = await raw.client_list(_type="pubsub")
+        [victim] = [client for client in clients if client["name"] == name]
+        await raw.client_kill_filter(_id=victim["id"])
+
+        async def resubscribed() -> bool:
+            clients = await raw.client_list(_type="pubsub")
+            return any(c["name"] == name and c["id"] != victim["id"] for c in clients)
+
+        await eventually(resubscribed)
+        await eventually(numsub_is(raw, bus.channel(tenant, CHARGERS_TOPIC), 1))
+        await bus.publish(tenant, [event])
+
+        assert await next_event(subscription) == event
+        assert not subscription.overflowed
+    assert "connection lost" in caplog.text
