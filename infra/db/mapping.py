@@ -1,0 +1,53 @@
+"""Between domain dataclasses and table rows, by field name: enums go in as their string value and come back typed."""
+
+from __future__ import annotations
+
+import enum
+import types
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+T = TypeVar("T")
+
+# Bookkeeping of domain entities that is not stored.
+_NOT_STORED = frozenset({"events"})
+# Per dataclass: its stored fields, each with the enum to rebuild it as (None for anything else).
+_layouts: dict[type[Any], tuple[tuple[str, type[enum.Enum] | None], ...]] = {}
+
+
+def to_values(entity: object) -> dict[str, Any]:
+    """The row of an entity: one value per stored dataclass field."""
+    assert is_dataclass(entity), f"{entity!r} is not a dataclass"
+    return {f.name: _plain(getattr(entity, f.name)) for f in fields(entity) if f.name not in _NOT_STORED}
+
+
+def from_row(cls: type[T], row: Mapping[Any, Any]) -> T:
+    """Build a dataclass from a row mapping (e.g. `result.mappings()`), turning strings back into enums."""
+    kwargs: dict[str, Any] = {}
+    for name, enum_type in _layout(cls):
+        value = row[name]
+        kwargs[name] = enum_type(value) if enum_type is not None and value is not None else value
+    return cls(**kwargs)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _layout(cls: type[Any]) -> tuple[tuple[str, type[enum.Enum] | None], ...]:
+    layout = _layouts.get(cls)
+    if layout is None:
+        hints = get_type_hints(cls)
+        stored = [f.name for f in fields(cls) if f.init and f.name not in _NOT_STORED]
+        layout = _layouts[cls] = tuple((name, _enum_in(hints[name])) for name in stored)
+    return layout
+
+
+def _enum_in(hint: Any) -> type[enum.Enum] | None:
+    """The enum of a field typed `SomeEnum` or `SomeEnum | None`."""
+    candidates = get_args(hint) if get_origin(hint) in (Union, types.UnionType) else (hint,)
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, enum.Enum):
+            return candidate
+    return None

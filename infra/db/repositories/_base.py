@@ -1,0 +1,93 @@
+"""What every tenant-scoped repository shares: the session, the tenant, error translation, row mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, Protocol, TypeVar, cast
+from uuid import UUID
+
+from sqlalchemy import CursorResult, Result, Select, Table, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+
+from domain.errors import Invalid, NotFound
+from infra.db.errors import translate_errors
+from infra.db.mapping import from_row, to_values
+
+T = TypeVar("T")
+Track = Callable[[object], None]
+"""Called with every entity written, so the unit of work can collect the events it recorded."""
+
+
+class Owned(Protocol):
+    @property
+    def tenant_id(self) -> UUID: ...
+
+
+class Identified(Owned, Protocol):
+    @property
+    def id(self) -> UUID: ...
+
+
+class SqlRepository:
+    def __init__(self, session: AsyncSession, tenant_id: UUID, track: Track) -> None:
+        self._session = session
+        self._tenant_id = tenant_id
+        self._track = track
+
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
+
+    async def _execute(self, statement: Executable) -> Result[Any]:
+        with translate_errors():
+            return await self._session.execute(statement)
+
+    async def _rowcount(self, statement: Executable) -> int:
+        result = cast(CursorResult[Any], await self._execute(statement))
+        return result.rowcount
+
+    async def _first(self, cls: type[T], statement: Select[Any]) -> T | None:
+        row = (await self._execute(statement.limit(1))).mappings().first()
+        return None if row is None else from_row(cls, row)
+
+    async def _all(self, cls: type[T], statement: Select[Any]) -> list[T]:
+        return [from_row(cls, row) for row in (await self._execute(statement)).mappings()]
+
+    def _select(self, table: Table) -> Select[Any]:
+        """Every read starts here: only this tenant's rows."""
+        return select(table).where(table.c.tenant_id == self._tenant_id)
+
+    async def _get(self, cls: type[T], table: Table, entity_id: UUID) -> T | None:
+        return await self._first(cls, self._select(table).where(table.c.id == entity_id))
+
+    async def _get_many(self, cls: type[T], table: Table, ids: Collection[UUID]) -> list[T]:
+        if not ids:
+            return []
+        return await self._all(cls, self._select(table).where(table.c.id.in_(set(ids))).order_by(table.c.id))
+
+    def _check_owner(self, entity: Owned) -> None:
+        if entity.tenant_id != self._tenant_id:
+            what = type(entity).__name__
+            raise Invalid(f"{what} of tenant {entity.tenant_id} written by a unit of work of tenant {self._tenant_id}")
+
+    async def _insert(self, table: Table, entity: Owned) -> None:
+        self._check_owner(entity)
+        await self._execute(insert(table).values(to_values(entity)))
+        self._track(entity)
+
+    async def _update(self, table: Table, entity: Identified, columns: Sequence[str] | None = None) -> None:
+        """Write the entity's fields (all but its keys, or only `columns`); NotFound when it is not this tenant's."""
+        self._check_owner(entity)
+        values = to_values(entity)
+        keys = ("id", "tenant_id")
+        changed = {k: v for k, v in values.items() if k not in keys and (columns is None or k in columns)}
+        statement = update(table).where(table.c.id == entity.id, table.c.tenant_id == self._tenant_id).values(changed)
+        if await self._rowcount(statement) != 1:
+            raise NotFound(f"{type(entity).__name__} {entity.id} does not exist")
+        self._track(entity)
+
+    def _upsert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
+        """INSERT … ON CONFLICT, spelled by the dialect at hand."""
+        return postgresql.insert(table) if self._dialect == "postgresql" else sqlite.insert(table)

@@ -1,0 +1,88 @@
+"""Chargers, their connectors, and the identifiers they saw that matched nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete
+
+from domain.model import Charger, Connector, UnrecognisedIdentifier
+from domain.pagination import Page, PageRequest
+from infra.db.mapping import to_values
+from infra.db.repositories._base import SqlRepository
+from infra.db.repositories._keyset import keyset_page
+from infra.db.tables import chargers, connectors, unrecognised_identifiers
+
+
+class SqlChargerRepository(SqlRepository):
+    async def get(self, charger_id: UUID) -> Charger | None:
+        return await self._get(Charger, chargers, charger_id)
+
+    async def get_many(self, charger_ids: Sequence[UUID]) -> list[Charger]:
+        return await self._get_many(Charger, chargers, charger_ids)
+
+    async def by_charge_point_id(self, charge_point_id: str) -> Charger | None:
+        return await self._first(Charger, self._select(chargers).where(chargers.c.charge_point_id == charge_point_id))
+
+    async def add(self, charger: Charger) -> None:
+        await self._insert(chargers, charger)
+
+    async def update(self, charger: Charger) -> None:
+        await self._update(chargers, charger)
+
+    async def page(self, request: PageRequest) -> Page[Charger]:
+        query = self._select(chargers)
+        return await keyset_page(self._execute, Charger, query, [chargers.c.id], request, descending=False)
+
+
+class SqlConnectorRepository(SqlRepository):
+    async def upsert(self, connector: Connector) -> None:
+        self._check_owner(connector)
+        insert = self._upsert(connectors).values(to_values(connector))
+        await self._execute(
+            insert.on_conflict_do_update(
+                index_elements=[connectors.c.charger_id, connectors.c.connector_id],
+                set_={"status": insert.excluded.status, "updated_at": insert.excluded.updated_at},
+                where=connectors.c.tenant_id == self._tenant_id,
+            )
+        )
+
+    async def for_chargers(self, charger_ids: Sequence[UUID]) -> list[Connector]:
+        if not charger_ids:
+            return []
+        query = self._select(connectors).where(connectors.c.charger_id.in_(set(charger_ids)))
+        return await self._all(Connector, query.order_by(connectors.c.charger_id, connectors.c.connector_id))
+
+
+class SqlUnrecognisedIdentifierRepository(SqlRepository):
+    async def record(self, charger_id: UUID, value: str, now: datetime) -> None:
+        t = unrecognised_identifiers
+        insert = self._upsert(t).values(
+            tenant_id=self._tenant_id,
+            charger_id=charger_id,
+            value=value,
+            first_seen_at=now,
+            last_seen_at=now,
+            times_seen=1,
+        )
+        # One statement, so two chargers reporting at once cannot both insert or lose a count.
+        await self._execute(
+            insert.on_conflict_do_update(
+                index_elements=[t.c.tenant_id, t.c.charger_id, t.c.value],
+                set_={"times_seen": t.c.times_seen + 1, "last_seen_at": insert.excluded.last_seen_at},
+            )
+        )
+
+    async def forget(self, value: str) -> None:
+        t = unrecognised_identifiers
+        await self._execute(delete(t).where(t.c.tenant_id == self._tenant_id, t.c.value == value))
+
+    async def latest(self, charger_id: UUID | None, limit: int) -> list[UnrecognisedIdentifier]:
+        t = unrecognised_identifiers
+        query = self._select(t)
+        if charger_id is not None:
+            query = query.where(t.c.charger_id == charger_id)
+        query = query.order_by(t.c.last_seen_at.desc(), t.c.charger_id, t.c.value).limit(limit)
+        return await self._all(UnrecognisedIdentifier, query)

@@ -1,0 +1,167 @@
+"""One tenant's atomic change on one AsyncSession; events are published only once it is committed."""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.events import DomainEvent
+from domain.ports import (
+    ChargerRepository,
+    ConnectorRepository,
+    EventBus,
+    IdentifierRepository,
+    LogRepository,
+    PairingRepository,
+    RemoteStartRepository,
+    RfidTagRepository,
+    TransactionRepository,
+    UnitOfWork,
+    UnrecognisedIdentifierRepository,
+    UserRepository,
+    VehicleRepository,
+)
+from infra.db.errors import translate_errors
+from infra.db.repositories import (
+    SqlChargerRepository,
+    SqlConnectorRepository,
+    SqlIdentifierRepository,
+    SqlLogRepository,
+    SqlPairingRepository,
+    SqlRemoteStartRepository,
+    SqlRfidTagRepository,
+    SqlTransactionRepository,
+    SqlUnrecognisedIdentifierRepository,
+    SqlUserRepository,
+    SqlVehicleRepository,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class SqlUnitOfWork:
+    """`async with uow: ...; await uow.commit()`: anything not committed is rolled back on exit.
+
+    Events come from `publish()` and from the `events` list of every entity given to add/update/transition;
+    commit drains them in the order they were recorded and hands them to the bus after the commit succeeded.
+    """
+
+    users: UserRepository
+    rfid_tags: RfidTagRepository
+    vehicles: VehicleRepository
+    identifiers: IdentifierRepository
+    chargers: ChargerRepository
+    connectors: ConnectorRepository
+    unrecognised: UnrecognisedIdentifierRepository
+    transactions: TransactionRepository
+    remote_starts: RemoteStartRepository
+    pairing: PairingRepository
+    logs: LogRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], tenant_id: UUID, bus: EventBus) -> None:
+        self.tenant_id = tenant_id
+        self._session_factory = session_factory
+        self._bus = bus
+        self._session: AsyncSession | None = None
+        self._events: list[DomainEvent] = []
+        self._tracked: dict[int, object] = {}  # by identity: entities whose later events commit still collects
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already in use")
+        session = self._session = self._session_factory()
+        args = (session, self.tenant_id, self._track)
+        self.users = SqlUserRepository(*args)
+        self.rfid_tags = SqlRfidTagRepository(*args)
+        self.vehicles = SqlVehicleRepository(*args)
+        self.identifiers = SqlIdentifierRepository(*args)
+        self.chargers = SqlChargerRepository(*args)
+        self.connectors = SqlConnectorRepository(*args)
+        self.unrecognised = SqlUnrecognisedIdentifierRepository(*args)
+        self.transactions = SqlTransactionRepository(*args)
+        self.remote_starts = SqlRemoteStartRepository(*args)
+        self.pairing = SqlPairingRepository(*args)
+        self.logs = SqlLogRepository(*args)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            self._forget()
+            await session.rollback()
+        except Exception:
+            if exc is None:
+                raise
+            # Already failing (often because the connection is gone): keep the original error.
+            logger.warning("rollback failed after %r", exc, exc_info=True)
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        session = self._active()
+        for entity in self._tracked.values():
+            self._take_events(entity)
+        events, self._events = self._events, []
+        with translate_errors():
+            await session.commit()
+        if events:
+            await self._publish(events)
+
+    async def rollback(self) -> None:
+        self._forget()
+        with translate_errors():
+            await self._active().rollback()
+
+    def publish(self, event: DomainEvent) -> None:
+        self._events.append(event)
+
+    async def _publish(self, events: list[DomainEvent]) -> None:
+        try:
+            await self._bus.publish(self.tenant_id, events)
+        except Exception:
+            # The change is committed and must be reported as done; listeners miss these events.
+            logger.exception("committed, but publishing %d event(s) of tenant %s failed", len(events), self.tenant_id)
+
+    def _forget(self) -> None:
+        self._events.clear()
+        for entity in self._tracked.values():
+            events = getattr(entity, "events", None)
+            if isinstance(events, list):
+                events.clear()
+        self._tracked.clear()
+
+    def _track(self, entity: object) -> None:
+        # Events recorded so far join the queue now, keeping their order with publish() calls.
+        self._take_events(entity)
+        if isinstance(getattr(entity, "events", None), list):
+            self._tracked[id(entity)] = entity
+
+    def _take_events(self, entity: object) -> None:
+        events = getattr(entity, "events", None)
+        if isinstance(events, list) and events:
+            self._events.extend(events)
+            events.clear()
+
+    def _active(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._session
+
+
+class SqlUnitOfWorkFactory:
+    """The composition root hands this to the services: `uow_factory(tenant_id)` opens nothing until entered."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], bus: EventBus) -> None:
+        self._session_factory = session_factory
+        self._bus = bus
+
+    def __call__(self, tenant_id: UUID) -> UnitOfWork:
+        return SqlUnitOfWork(self._session_factory, tenant_id, self._bus)

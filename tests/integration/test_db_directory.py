@@ -1,0 +1,86 @@
+"""The directory: lookups across tenants, before one is known, and the system's own housekeeping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.ids import new_id
+from domain.model import ApiRole, PairingSession, Principal
+from domain.model.tenants import ApiKey
+from domain.ports import Directory, FrameJournal
+from domain.queries import ChargerLogin
+from infra.db.directory import SqlDirectory
+from infra.db.engine import Database
+from infra.db.frame_journal import BatchedFrameJournal
+from infra.db.unit_of_work import SqlUnitOfWorkFactory
+from tests.databases import T0, RecordingBus, Seed, a_log_entry
+
+
+def test_the_adapters_satisfy_the_ports(directory: SqlDirectory, database: Database) -> None:
+    port: Directory = directory
+    journal: FrameJournal = BatchedFrameJournal(database.session_factory, RecordingBus())
+    assert port is not None and journal is not None
+
+
+async def test_tenants_and_api_keys(seed: Seed, directory: SqlDirectory) -> None:
+    tenant = await seed.tenant(name="Acme Charging")
+    assert await directory.tenant_by_slug(tenant.slug) == tenant
+    assert await directory.tenant_by_slug("nobody") is None
+    key = ApiKey(id=new_id(), tenant_id=tenant.id, role=ApiRole.READ_ONLY, key_hash="h1", prefix="ak_1", created_at=T0)
+    revoked = ApiKey(
+        id=new_id(), tenant_id=tenant.id, role=ApiRole.ADMIN, key_hash="h2", prefix="ak_2", created_at=T0, revoked_at=T0
+    )
+    await directory.add_api_key(key)
+    await directory.add_api_key(revoked)
+    assert await directory.principal_for_key("h1") == Principal(tenant.id, "Acme Charging", ApiRole.READ_ONLY)
+    assert await directory.principal_for_key("h2") is None
+    assert await directory.principal_for_key("unknown") is None
+
+
+async def test_charger_login_finds_the_charger_in_any_tenant(seed: Seed, directory: SqlDirectory) -> None:
+    charger = await seed.charger((await seed.tenant()).id, charge_point_id="CP-42", password_hash="pbkdf2$x")
+    assert await directory.charger_login("CP-42") == ChargerLogin(charger.tenant_id, charger.id, "CP-42", "pbkdf2$x")
+    assert await directory.charger_login("CP-43") is None
+
+
+async def test_due_pairing_sessions_across_tenants(
+    seed: Seed, directory: SqlDirectory, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    due = []
+    for minutes in (1, 5, 30):
+        tenant = await seed.tenant()
+        charger, car = await seed.charger(tenant.id), await seed.vehicle(await seed.user(tenant.id))
+        session = PairingSession(
+            id=new_id(),
+            tenant_id=tenant.id,
+            vehicle_id=car.id,
+            charger_id=charger.id,
+            started_at=T0,
+            expires_at=T0 + timedelta(minutes=minutes),
+        )
+        async with uow_factory(tenant.id) as uow:
+            await uow.pairing.add(session)
+            await uow.commit()
+        due.append((tenant.id, session.id))
+    assert await directory.due_pairing_sessions(T0 + timedelta(minutes=5)) == due[:2]
+    assert await directory.due_pairing_sessions(T0) == []
+
+
+async def test_purge_deletes_old_logs_in_every_tenant(
+    seed: Seed, directory: SqlDirectory, database: Database, bus: RecordingBus
+) -> None:
+    chargers = [await seed.charger((await seed.tenant()).id) for _ in range(2)]
+    journal = BatchedFrameJournal(database.session_factory, bus)
+    await journal.start()
+    for charger in chargers:
+        for days in (40, 31, 1):
+            journal.append(a_log_entry(charger, timestamp=T0 - timedelta(days=days)))
+    await journal.stop()
+    assert await directory.purge_logs(T0 - timedelta(days=30)) == 4
+    assert await directory.purge_logs(T0 - timedelta(days=30)) == 0
+    assert await directory.purge_logs(T0) == 2
+
+
+async def test_ping(directory: SqlDirectory, database: Database) -> None:
+    await directory.ping()
+    await database.ping()
