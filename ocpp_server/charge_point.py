@@ -1,0 +1,146 @@
+"""What both versions' ChargePoints share: routing every frame (bad ones too), CALLERRORs, latency, domain access."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+import structlog
+from ocpp.charge_point import ChargePoint as OcppChargePoint
+from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.exceptions import OCPPError
+from ocpp.messages import Call, CallError, CallResult, validate_payload
+from ocpp.routing import on
+
+from domain.errors import NotFound, Unavailable
+from domain.model import OcppMessageType
+from domain.ports import UnitOfWork
+from domain.services import chargers
+from domain.services.deps import Deps
+from ocpp_server import errors
+from ocpp_server.errors import CallErrorReply
+from ocpp_server.frames import is_known_action, known_action, parse_frame
+from ocpp_server.journal import Identity, JournaledConnection
+from ocpp_server.metrics import OcppMetrics
+
+logger = structlog.get_logger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Handlers whose use case already moves last_seen_at.
+_WRITES_LAST_SEEN = frozenset({"Heartbeat", "BootNotification", "StatusNotification"})
+
+
+def handles(action: str) -> Callable[[F], F]:
+    """ocpp.routing.on with a type: a handler takes the payload's fields as snake_case keyword arguments."""
+    return cast(Callable[[F], F], on(action))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionContext:
+    """What a ChargePoint needs beyond its connection: whose charger it is and how to reach the domain."""
+
+    deps: Deps
+    identity: Identity
+    metrics: OcppMetrics
+    heartbeat_interval: int
+
+
+class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
+    _ocpp_version: str
+
+    def __init__(self, context: SessionContext, connection: JournaledConnection, response_timeout: float) -> None:
+        super().__init__(context.identity.charge_point_id, connection, response_timeout=response_timeout)
+        self.ctx = context
+        self._last_touch = time.monotonic()
+        self.log = logger.bind(charge_point_id=context.identity.charge_point_id, ocpp_version=self._ocpp_version)
+
+    @property
+    def version(self) -> str:
+        return self._ocpp_version
+
+    @property
+    def charger_id(self) -> UUID:
+        return self.ctx.identity.charger_id
+
+    @property
+    def tenant_id(self) -> UUID:
+        return self.ctx.identity.tenant_id
+
+    def uow(self) -> UnitOfWork:
+        return self.ctx.deps.uow(self.tenant_id)
+
+    def now_text(self) -> str:
+        return self.ctx.deps.clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    async def route_message(self, raw_msg: str) -> None:
+        """Replaces the package's routing, which drops frames it cannot parse without answering."""
+        frame = parse_frame(raw_msg)
+        if frame.fault is not None:
+            await self._send_error(frame.unique_id, errors.for_fault(frame.fault, self.version))
+        elif frame.message_type is not OcppMessageType.CALL:
+            # call() holds the lock while it waits: an answer arriving outside one is stale (logged, then
+            # dropped), and a charger sending them unasked cannot grow the queue.
+            if not self._call_lock.locked():
+                return
+            if frame.message_type is OcppMessageType.CALL_RESULT:
+                self._response_queue.put_nowait(CallResult(frame.unique_id, frame.payload))
+            else:
+                code, description, details = frame.error or ("", "", {})
+                self._response_queue.put_nowait(CallError(frame.unique_id, code, description, details))
+        else:
+            await self._answer(Call(frame.unique_id, frame.action, frame.payload))
+            await self._touch(frame.action)
+
+    async def _answer(self, call: Call) -> None:
+        started = time.perf_counter()
+        try:
+            reply: str | CallErrorReply = await self._dispatch(call)
+        except OCPPError as error:  # the payload broke the schema, or a handler refused a value
+            reply = errors.for_ocpp_error(error, self.version)
+        except (Unavailable, NotFound) as error:  # database down, or the charger deleted under us
+            self.log.warning("ocpp request failed", action=call.action, error=error.message)
+            reply = errors.INTERNAL
+        except Exception:
+            self.log.exception("ocpp handler failed", action=call.action)
+            reply = errors.INTERNAL
+        self.ctx.metrics.handler_seconds.labels(known_action(call.action)).observe(time.perf_counter() - started)
+        if isinstance(reply, CallErrorReply):
+            await self._send_error(call.unique_id, reply)
+        else:
+            await self._send(reply)
+
+    async def _dispatch(self, call: Call) -> str | CallErrorReply:
+        handlers = self.route_map.get(call.action, {})
+        handler = handlers.get("_on_action")
+        if handler is None:
+            return errors.unknown_action(call.action, is_known_action(call.action, self.version))
+        await validate_payload(call, self.version)
+        response = await handler(**camel_to_snake_case(call.payload))
+        result = call.create_call_result(snake_to_camel_case(remove_nones(serialize_as_dict(response))))
+        try:
+            await validate_payload(result, self.version)
+        except OCPPError as error:  # our own answer is wrong: our bug, an InternalError, not the charger's fault
+            raise RuntimeError(f"invalid answer to {call.action}: {error}") from error
+        return cast(str, result.to_json())
+
+    async def _touch(self, action: str | None) -> None:
+        """Keep last_seen_at current while a busy charger skips heartbeats (2.0.1: an inactivity interval)."""
+        now = time.monotonic()
+        if action not in _WRITES_LAST_SEEN and now - self._last_touch < self.ctx.heartbeat_interval:
+            return
+        self._last_touch = now
+        if action in _WRITES_LAST_SEEN:
+            return  # its handler just wrote it
+        try:
+            await chargers.charger_seen(self.uow(), self.charger_id, self.ctx.deps.clock)
+        except Exception as error:  # after the answer was sent: nothing to tell the charger
+            self.log.warning("could not record last seen", error=repr(error))
+
+    async def _send_error(self, unique_id: str, reply: CallErrorReply) -> None:
+        self.ctx.metrics.call_errors.labels(reply.code).inc()
+        await self._send(CallError(unique_id, reply.code, reply.description, reply.details).to_json())

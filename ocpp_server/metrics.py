@@ -1,0 +1,46 @@
+"""Prometheus figures of the OCPP server, registered on the registry the composition root passes in."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from ocpp_server.frames import known_action
+
+
+class OcppMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.frames = Counter(
+            "ocpp_frames_total",
+            "OCPP-J frames by direction, message type and action",
+            ["direction", "message_type", "action"],
+            registry=registry,
+        )
+        self.handler_seconds = Histogram(
+            "ocpp_handler_seconds",
+            "Time to answer a charger's CALL, by action",
+            ["action"],
+            registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.call_errors = Counter(
+            "ocpp_call_errors_total", "CALLERRORs sent to chargers, by error code", ["code"], registry=registry
+        )
+        self.connected = Gauge(
+            "ocpp_connected_chargers",
+            "Chargers connected to this process, by OCPP version",
+            ["version"],
+            registry=registry,
+        )
+        self.handshakes = Counter(
+            "ocpp_handshakes_total", "Websocket handshakes, by outcome", ["outcome"], registry=registry
+        )
+        self.commands = Counter(
+            "ocpp_commands_total",
+            "Commands sent to chargers, by action and outcome",
+            ["action", "outcome"],
+            registry=registry,
+        )
+
+    def frame(self, direction: str, message_type: str, action: str | None) -> None:
+        # Actions come from the charger: only the spec's names become label values, so labels stay few.
+        self.frames.labels(direction, message_type, known_action(action)).inc()

@@ -1,0 +1,83 @@
+"""The chargers connected to this process; sends them commands (the domain's ChargerCommands port)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+from uuid import UUID
+
+from websockets.frames import CloseCode
+
+from domain.errors import Unavailable
+from domain.model import Charger
+
+
+class LiveSession(Protocol):
+    """What the registry needs of one charger's connection (ocpp_server.session.ChargerSession)."""
+
+    @property
+    def charge_point_id(self) -> str: ...
+    @property
+    def charger_id(self) -> UUID: ...
+    async def close(self, code: int, reason: str) -> None: ...
+    async def remote_start(self, connector_id: int, id_tag: str) -> bool: ...
+    async def remote_stop(self, ocpp_transaction_id: str) -> bool: ...
+
+
+class ConnectionRegistry:
+    """Only this process's connections: reaching a charger held by another process is the composition root's job."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, LiveSession] = {}
+        # Connect and disconnect of one charger are serialised, so a replaced connection's late
+        # "disconnected" can never overwrite its successor's "connected".
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def is_connected(self, charge_point_id: str) -> bool:
+        return charge_point_id in self._sessions
+
+    def connected(self) -> list[str]:
+        return sorted(self._sessions)
+
+    def session(self, charge_point_id: str) -> LiveSession | None:
+        return self._sessions.get(charge_point_id)
+
+    def lock(self, charge_point_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(charge_point_id, asyncio.Lock())
+
+    def attach(self, session: LiveSession) -> LiveSession | None:
+        """Make the session the charger's current one; returns the one it replaces."""
+        previous = self._sessions.get(session.charge_point_id)
+        self._sessions[session.charge_point_id] = session
+        return previous if previous is not session else None
+
+    def detach(self, session: LiveSession) -> bool:
+        """Forget the session if it is still the current one; False when a newer one replaced it."""
+        if self._sessions.get(session.charge_point_id) is not session:
+            return False
+        del self._sessions[session.charge_point_id]
+        return True
+
+    async def close(
+        self, charge_point_id: str, code: int = CloseCode.GOING_AWAY, reason: str = "connection moved"
+    ) -> bool:
+        """Close the charger's connection here (it reconnects, perhaps to another process); False if not here."""
+        session = self._sessions.get(charge_point_id)
+        if session is None:
+            return False
+        await session.close(code, reason)
+        return True
+
+    # --- domain.ports.ChargerCommands ---
+
+    async def remote_start(self, charger: Charger, connector_id: int, id_tag: str) -> bool:
+        return await self._require(charger).remote_start(connector_id, id_tag)
+
+    async def remote_stop(self, charger: Charger, ocpp_transaction_id: str) -> bool:
+        return await self._require(charger).remote_stop(ocpp_transaction_id)
+
+    def _require(self, charger: Charger) -> LiveSession:
+        session = self._sessions.get(charger.charge_point_id)
+        if session is None or session.charger_id != charger.id:
+            raise Unavailable(f"charger {charger.charge_point_id} is not connected to this process")
+        return session

@@ -1,0 +1,128 @@
+"""The OCPP websocket server: ws://HOST:PORT/ocpp/{chargePointId}, OCPP 1.6J and 2.0.1 on one port."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+import structlog
+from prometheus_client import CollectorRegistry
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.frames import CloseCode
+from websockets.typing import Subprotocol
+
+from domain.services.deps import Deps
+from ocpp_server.handshake import Handshake
+from ocpp_server.metrics import OcppMetrics
+from ocpp_server.registry import ConnectionRegistry
+from ocpp_server.session import ChargerSession
+
+logger = structlog.get_logger(__name__)
+
+# In order of preference: websockets picks the first one the charger also offers. A charger offering
+# neither (or none at all) is refused during the handshake with HTTP 400.
+SUBPROTOCOLS = {Subprotocol("ocpp2.0.1"): "2.0.1", Subprotocol("ocpp1.6"): "1.6"}
+
+
+class OcppServer:
+    """Serves chargers until stop(); the registry it fills is the ChargerCommands the domain is given.
+
+    Choices a charger can observe:
+    - no common subprotocol (or none offered): the handshake is refused with HTTP 400;
+    - unknown chargePointId or a path outside /ocpp/: 404; missing or wrong Basic password: 401; directory down: 503;
+    - a second connection of one charger closes the first with 1000 "replaced by a new connection";
+    - no OCPP frame for charger_idle_timeout_seconds: closed with 1000 (websocket pings keep the TCP connection
+      checked but do not count as OCPP activity: chargers heartbeat at the interval we give them);
+    - a frame over max_frame_bytes: closed with 1009 by websockets (that frame cannot be logged);
+    - stop(): every charger is closed with 1001 and recorded as disconnected before stop() returns.
+    """
+
+    def __init__(
+        self,
+        deps: Deps,
+        registry: ConnectionRegistry,
+        *,
+        host: str,
+        port: int,
+        heartbeat_interval_seconds: int = 300,
+        charger_idle_timeout_seconds: float | None = 900,
+        max_frame_bytes: int = 65536,
+        command_timeout_seconds: float = 30,
+        metrics_registry: CollectorRegistry | None = None,
+        ping_interval_seconds: float | None = 20,
+    ) -> None:
+        self._deps = deps
+        self._registry = registry
+        self._host = host
+        self._port = port
+        self._heartbeat_interval = heartbeat_interval_seconds
+        self._idle_timeout = charger_idle_timeout_seconds
+        self._max_frame_bytes = max_frame_bytes
+        self._command_timeout = command_timeout_seconds
+        self._ping_interval = ping_interval_seconds
+        self._metrics = OcppMetrics(metrics_registry or CollectorRegistry())
+        self._handshake = Handshake(deps.directory, self._metrics)
+        self._server: Server | None = None
+
+    @property
+    def registry(self) -> ConnectionRegistry:
+        return self._registry
+
+    @property
+    def port(self) -> int:
+        """The bound port: the one asked for, or the one the OS chose for port 0."""
+        if self._server is None:
+            raise RuntimeError("the OCPP server is not started")
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        if self._server is not None:
+            return
+        self._server = await serve(
+            self._handle,
+            self._host,
+            self._port,
+            subprotocols=list(SUBPROTOCOLS),
+            process_request=self._handshake,
+            max_size=self._max_frame_bytes,  # a bigger frame closes the connection with 1009
+            compression=None,  # chargers rarely negotiate it, and it costs memory on every connection
+            ping_interval=self._ping_interval,
+        )
+        logger.info("ocpp server listening", host=self._host, port=self.port)
+
+    async def stop(self) -> None:
+        """Close every charger with 1001 and wait until each session has recorded its disconnection."""
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        server.close(close_connections=True, code=CloseCode.GOING_AWAY, reason="server shutting down")
+        await server.wait_closed()
+        logger.info("ocpp server stopped")
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    async def _handle(self, websocket: ServerConnection) -> None:
+        login = self._handshake.login_of(websocket)
+        version = SUBPROTOCOLS.get(websocket.subprotocol) if websocket.subprotocol else None
+        if login is None or version is None:  # not reachable through the handshake; kept as a guard
+            await websocket.close(CloseCode.PROTOCOL_ERROR, "no OCPP subprotocol negotiated")
+            return
+        session = ChargerSession(
+            websocket,
+            login,
+            version,
+            deps=self._deps,
+            registry=self._registry,
+            metrics=self._metrics,
+            heartbeat_interval=self._heartbeat_interval,
+            idle_timeout=self._idle_timeout,
+            command_timeout=self._command_timeout,
+        )
+        await session.run()

@@ -1,0 +1,173 @@
+"""One live charger connection: its ChargePoint, its place in the registry, its idle timeout, its commands."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+import structlog
+from ocpp.exceptions import OCPPError
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
+
+from domain.errors import Unavailable
+from domain.queries import ChargerLogin
+from domain.services import chargers
+from domain.services.deps import Deps
+from ocpp_server.charge_point import BaseChargePoint, SessionContext
+from ocpp_server.journal import Identity, JournaledConnection
+from ocpp_server.metrics import OcppMetrics
+from ocpp_server.registry import ConnectionRegistry
+from ocpp_server.v16 import ChargePoint16
+from ocpp_server.v201 import ChargePoint201
+
+logger = structlog.get_logger(__name__)
+
+CHARGE_POINTS: dict[str, type[BaseChargePoint]] = {"1.6": ChargePoint16, "2.0.1": ChargePoint201}
+
+
+class ChargerSession:
+    def __init__(
+        self,
+        websocket: ServerConnection,
+        login: ChargerLogin,
+        version: str,
+        *,
+        deps: Deps,
+        registry: ConnectionRegistry,
+        metrics: OcppMetrics,
+        heartbeat_interval: int,
+        idle_timeout: float | None,
+        command_timeout: float,
+    ) -> None:
+        self._websocket = websocket
+        self._login = login
+        self._version = version
+        self._deps = deps
+        self._registry = registry
+        self._metrics = metrics
+        self._idle_timeout = idle_timeout
+        self._command_timeout = command_timeout
+        identity = Identity(login.tenant_id, login.charger_id, login.charge_point_id)
+        self._connection = JournaledConnection(websocket, identity, deps.journal, deps.clock, metrics)
+        context = SessionContext(deps, identity, metrics, heartbeat_interval)
+        # The package's own response timeout is a fallback; command() enforces ours.
+        self._charge_point = CHARGE_POINTS[version](context, self._connection, response_timeout=command_timeout + 5)
+        self._closed = asyncio.Event()
+        self._closer: asyncio.Task[None] | None = None
+        self._log = logger.bind(charge_point_id=login.charge_point_id, ocpp_version=version)
+
+    @property
+    def charge_point_id(self) -> str:
+        return self._login.charge_point_id
+
+    @property
+    def charger_id(self) -> UUID:
+        return self._login.charger_id
+
+    async def run(self) -> None:
+        """Serve the connection until it closes; the charger is 'connected' exactly while this runs."""
+        if not await self._attach():
+            return
+        self._metrics.connected.labels(self._version).inc()
+        try:
+            await self._receive()
+        except ConnectionClosed:
+            pass  # the charger went away, or we closed it
+        finally:
+            self._closed.set()
+            self._metrics.connected.labels(self._version).dec()
+            await self._detach()
+            if self._closer is not None:
+                await self._closer
+
+    async def close(self, code: int, reason: str) -> None:
+        await self._websocket.close(code, reason)
+
+    def close_soon(self, code: int, reason: str) -> None:
+        """Close without waiting for the peer: a dead peer would hold the caller for the whole close timeout."""
+        if self._closer is None:
+            self._closer = asyncio.create_task(self.close(code, reason))
+
+    async def _receive(self) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(self._idle_timeout):
+                    raw = await self._connection.recv()  # cancelling recv() loses no data (websockets docs)
+            except TimeoutError:
+                self._log.info("closing an idle charger connection", idle_timeout=self._idle_timeout)
+                await self._websocket.close(CloseCode.NORMAL_CLOSURE, "idle timeout: no OCPP frame received")
+                return
+            await self._charge_point.route_message(raw)
+
+    async def _attach(self) -> bool:
+        async with self._registry.lock(self.charge_point_id):
+            try:
+                await chargers.charger_connected(
+                    self._deps.uow(self._login.tenant_id), self.charger_id, self._version, self._deps.clock
+                )
+            except Exception as error:
+                self._log.warning("could not record the connection; refusing it", error=repr(error))
+                await self._websocket.close(CloseCode.TRY_AGAIN_LATER, "back office unavailable")
+                return False
+            previous = self._registry.attach(self)
+        if isinstance(previous, ChargerSession):
+            self._log.info("a new connection replaces the charger's previous one")
+            previous.close_soon(CloseCode.NORMAL_CLOSURE, "replaced by a new connection")
+        self._log.info("charger connected")
+        return True
+
+    async def _detach(self) -> None:
+        async with self._registry.lock(self.charge_point_id):
+            if not self._registry.detach(self):
+                return  # replaced: the newer connection owns the charger's state now
+            try:
+                await chargers.charger_disconnected(
+                    self._deps.uow(self._login.tenant_id), self.charger_id, self._deps.clock
+                )
+            except Exception as error:
+                self._log.warning("could not record the disconnection", error=repr(error))
+        self._log.info("charger disconnected")
+
+    # --- commands, for the registry ---
+
+    async def remote_start(self, connector_id: int, id_tag: str) -> bool:
+        return await self._command("RemoteStart", lambda: self._charge_point.remote_start(connector_id, id_tag))
+
+    async def remote_stop(self, ocpp_transaction_id: str) -> bool:
+        return await self._command("RemoteStop", lambda: self._charge_point.remote_stop(ocpp_transaction_id))
+
+    async def _command(self, action: str, send: Callable[[], Awaitable[bool]]) -> bool:
+        """The charger's answer; Unavailable when it disconnects or stays silent past the command timeout."""
+        if self._closed.is_set():
+            raise Unavailable(f"charger {self.charge_point_id} is not connected")
+        sending = asyncio.ensure_future(send())
+        closing = asyncio.ensure_future(self._closed.wait())
+        try:
+            await asyncio.wait({sending, closing}, timeout=self._command_timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sending, closing):
+                task.cancel()
+            await asyncio.gather(sending, closing, return_exceptions=True)
+        try:
+            accepted = self._answer_of(sending, action)
+        except Unavailable:
+            self._metrics.commands.labels(action, "unanswered").inc()
+            raise
+        self._metrics.commands.labels(action, "accepted" if accepted else "rejected").inc()
+        return accepted
+
+    def _answer_of(self, sending: asyncio.Future[bool], action: str) -> bool:
+        if sending.cancelled():
+            if self._closed.is_set():
+                raise Unavailable(f"charger {self.charge_point_id} disconnected before answering {action}")
+            raise Unavailable(f"charger {self.charge_point_id} did not answer {action} in time")
+        try:
+            return sending.result()
+        except OCPPError as error:  # an answer that breaks the schema is no acceptance
+            self._log.warning("invalid answer to a command", action=action, error=str(error))
+            return False
+        except (ConnectionClosed, TimeoutError):
+            raise Unavailable(f"charger {self.charge_point_id} disconnected before answering {action}") from None
