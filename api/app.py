@@ -1,0 +1,70 @@
+"""The API's ASGI application: GraphQL (HTTP and websockets), CSV exports, health, readiness, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from api.exports import Exports
+from api.metrics import ApiMetrics, HttpMetricsMiddleware
+from api.schema import make_schema
+from api.view import GraphQLView
+from domain.services.deps import Deps
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(
+    deps: Deps,
+    *,
+    max_depth: int,
+    subscription_queue_size: int,
+    database_ready: Callable[[], Awaitable[None]] | None = None,
+    metrics: CollectorRegistry | None = None,
+) -> Starlette:
+    """Build the API around the composition root's ports.
+
+    `subscription_queue_size` is the bound the composition root gave the event bus per subscriber: the bus
+    enforces it, and a subscription that overflowed ends with UNAVAILABLE; it is kept in app.state for
+    diagnostics. `database_ready` defaults to the directory's ping. `metrics` is the registry to register
+    on (a new one per app when None, never the global one, so several apps can live in one process).
+    """
+    api_metrics = ApiMetrics(metrics if metrics is not None else CollectorRegistry())
+    view = GraphQLView(make_schema(max_depth), deps, api_metrics)
+    exports = Exports(deps)
+    ready_check = database_ready or deps.directory.ping
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(request: Request) -> Response:
+        try:
+            await ready_check()
+        except Exception as error:  # any failure means "not ready": report its reason
+            log.warning("api_not_ready", error=str(error))
+            return JSONResponse({"status": "unavailable", "reason": str(error) or type(error).__name__}, 503)
+        return JSONResponse({"status": "ready"})
+
+    async def prometheus(request: Request) -> Response:
+        return Response(generate_latest(api_metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    http_routes = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        Route("/exports/users.csv", exports.users, methods=["GET"]),
+        Route("/exports/transactions.csv", exports.transactions, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
+        Route("/metrics", prometheus, methods=["GET"]),
+    ]
+    routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view)]
+    middleware = [Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes)]
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.subscription_queue_size = subscription_queue_size
+    return app

@@ -1,0 +1,1 @@
+"""Chargers: registration, connection state, connectors and live status."""

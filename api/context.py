@@ -1,0 +1,64 @@
+"""The typed context of one GraphQL request, or of one websocket connection and its subscriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from starlette.requests import HTTPConnection
+
+from api.loaders import Loaders
+from api.metrics import ApiMetrics
+from domain.errors import DomainError, Unauthenticated
+from domain.model import Principal
+from domain.ports import UnitOfWork
+from domain.services.deps import Deps
+from domain.services.tenants import authenticate
+
+
+class Context:
+    """Who is calling, what the domain gives us, and the DataLoaders of this request."""
+
+    def __init__(self, deps: Deps, metrics: ApiMetrics, connection: HTTPConnection, *, websocket: bool) -> None:
+        self.deps = deps
+        self.metrics = metrics
+        self.connection = connection
+        self.websocket = websocket
+        # Set by strawberry from the graphql-transport-ws connection_init payload, before on_ws_connect.
+        self.connection_params: dict[str, Any] | None = None
+        self._principal: Principal | None = None
+        self._auth_error: DomainError = Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
+        self._loaders: Loaders | None = None
+
+    async def authenticate(self, key: str | None) -> Principal | None:
+        """Resolve the key; on failure keep the domain's reason, raised when a field needs the principal."""
+        try:
+            self._principal = await authenticate(self.deps.directory, key)
+        except DomainError as error:
+            self._principal, self._auth_error = None, error
+        return self._principal
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            raise type(self._auth_error)(self._auth_error.message)
+        return self._principal
+
+    @property
+    def tenant_id(self) -> UUID:
+        return self.principal.tenant_id
+
+    def uow(self) -> UnitOfWork:
+        """A fresh, unopened unit of work of the caller's tenant: the only way to reach data."""
+        return self.deps.uow(self.tenant_id)
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            # A websocket context lives as long as the connection: no cache, so each event reads fresh rows.
+            self._loaders = Loaders(self.deps, self.tenant_id, cache=not self.websocket)
+        return self._loaders
+
+
+Info = strawberry.Info[Context, None]

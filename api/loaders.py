@@ -1,0 +1,104 @@
+"""Per-request DataLoaders: one batched repository call per kind of lookup, whatever the page size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from strawberry.dataloader import DataLoader
+
+from domain import model as dm
+from domain.ports import UnitOfWork
+from domain.services.deps import Deps
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> UUID: ...
+
+
+E = TypeVar("E", bound=_HasId)
+T = TypeVar("T")
+
+
+def _by_id(keys: Sequence[UUID], found: Sequence[E]) -> list[E | None]:
+    index = {entity.id: entity for entity in found}
+    return [index.get(key) for key in keys]
+
+
+def _grouped(keys: Sequence[UUID], found: Sequence[T], key_of: Callable[[T], UUID]) -> list[list[T]]:
+    groups: dict[UUID, list[T]] = defaultdict(list)
+    for item in found:
+        groups[key_of(item)].append(item)
+    return [groups.get(key, []) for key in keys]
+
+
+class Loaders:
+    """Made per request (HTTP) or per connection (websocket, without a cache so events never see stale rows).
+
+    Each batch opens its own unit of work: one database session cannot run two queries at once,
+    and the loaders of one request run concurrently.
+    """
+
+    def __init__(self, deps: Deps, tenant_id: UUID, *, cache: bool = True) -> None:
+        self._deps = deps
+        self._tenant_id = tenant_id
+        self.users: DataLoader[UUID, dm.User | None] = DataLoader(self._users, cache=cache)
+        self.vehicles: DataLoader[UUID, dm.Vehicle | None] = DataLoader(self._vehicles, cache=cache)
+        self.chargers: DataLoader[UUID, dm.Charger | None] = DataLoader(self._chargers, cache=cache)
+        self.identifiers: DataLoader[UUID, dm.VehicleIdentifier | None] = DataLoader(self._identifiers, cache=cache)
+        self.active_identifier_by_vehicle: DataLoader[UUID, dm.VehicleIdentifier | None] = DataLoader(
+            self._active_identifier_by_vehicle, cache=cache
+        )
+        self.identifiers_by_vehicle: DataLoader[UUID, list[dm.VehicleIdentifier]] = DataLoader(
+            self._identifiers_by_vehicle, cache=cache
+        )
+        self.vehicles_by_user: DataLoader[UUID, list[dm.Vehicle]] = DataLoader(self._vehicles_by_user, cache=cache)
+        self.rfid_tags_by_user: DataLoader[UUID, list[dm.RfidTag]] = DataLoader(self._rfid_tags_by_user, cache=cache)
+        self.transaction_counts: DataLoader[UUID, int] = DataLoader(self._transaction_counts, cache=cache)
+        self.connectors_by_charger: DataLoader[UUID, list[dm.Connector]] = DataLoader(
+            self._connectors_by_charger, cache=cache
+        )
+
+    async def _read(self, query: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        async with self._deps.uow(self._tenant_id) as uow:
+            return await query(uow)  # read only: leaving without commit rolls back nothing
+
+    async def _users(self, keys: list[UUID]) -> list[dm.User | None]:
+        return _by_id(keys, await self._read(lambda uow: uow.users.get_many(keys)))
+
+    async def _vehicles(self, keys: list[UUID]) -> list[dm.Vehicle | None]:
+        return _by_id(keys, await self._read(lambda uow: uow.vehicles.get_many(keys)))
+
+    async def _chargers(self, keys: list[UUID]) -> list[dm.Charger | None]:
+        return _by_id(keys, await self._read(lambda uow: uow.chargers.get_many(keys)))
+
+    async def _identifiers(self, keys: list[UUID]) -> list[dm.VehicleIdentifier | None]:
+        return _by_id(keys, await self._read(lambda uow: uow.identifiers.get_many(keys)))
+
+    async def _active_identifier_by_vehicle(self, keys: list[UUID]) -> list[dm.VehicleIdentifier | None]:
+        found = await self._read(lambda uow: uow.identifiers.for_vehicles(keys, include_retired=False))
+        return [group[0] if group else None for group in _grouped(keys, found, lambda i: i.vehicle_id)]
+
+    async def _identifiers_by_vehicle(self, keys: list[UUID]) -> list[list[dm.VehicleIdentifier]]:
+        found = await self._read(lambda uow: uow.identifiers.for_vehicles(keys, include_retired=True))
+        return _grouped(keys, found, lambda i: i.vehicle_id)
+
+    async def _vehicles_by_user(self, keys: list[UUID]) -> list[list[dm.Vehicle]]:
+        found = await self._read(lambda uow: uow.vehicles.for_users(keys, include_retired=True))
+        return _grouped(keys, found, lambda v: v.user_id)
+
+    async def _rfid_tags_by_user(self, keys: list[UUID]) -> list[list[dm.RfidTag]]:
+        found = await self._read(lambda uow: uow.rfid_tags.for_users(keys))
+        return _grouped(keys, found, lambda t: t.user_id)
+
+    async def _transaction_counts(self, keys: list[UUID]) -> list[int]:
+        counts = await self._read(lambda uow: uow.transactions.count_by_vehicle(keys))
+        return [counts.get(key, 0) for key in keys]
+
+    async def _connectors_by_charger(self, keys: list[UUID]) -> list[list[dm.Connector]]:
+        found = await self._read(lambda uow: uow.connectors.for_chargers(keys))
+        connectors = _grouped(keys, found, lambda c: c.charger_id)
+        return [sorted(group, key=lambda c: c.connector_id) for group in connectors]

@@ -1,0 +1,1 @@
+"""OCPP frame logs (the station's Real-Time Logs): history and live."""

@@ -1,0 +1,1 @@
+"""Vehicle pairing: wait on a charger for the vehicle's identifier, live progress."""

@@ -1,0 +1,1 @@
+"""Charging sessions: history, live updates, remote start and stop."""

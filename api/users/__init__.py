@@ -1,0 +1,1 @@
+"""Users (drivers), their RFID tags and vehicles."""

@@ -1,0 +1,1 @@
+"""Vehicles and their Auto Charge identifiers (EVCCIDs)."""

@@ -1,0 +1,41 @@
+"""The GraphQL endpoint: strawberry's ASGI view with our context and websocket authentication."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
+
+from api.auth import bearer_key, key_from_params
+from api.context import Context
+from api.metrics import ApiMetrics
+from domain.services.deps import Deps
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, schema: strawberry.Schema, deps: Deps, metrics: ApiMetrics) -> None:
+        super().__init__(schema, connection_init_wait_timeout=timedelta(seconds=10))
+        self.deps = deps
+        self.metrics = metrics
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        websocket = isinstance(request, WebSocket)
+        context = Context(self.deps, self.metrics, request, websocket=websocket)
+        if not websocket:
+            # HTTP: a missing or bad key is not refused here but by each root field's permission class,
+            # so the answer is a GraphQL error with extensions.code UNAUTHENTICATED.
+            await context.authenticate(bearer_key(request.headers.get("authorization")))
+        return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws: the key in connection_init's payload, else the upgrade request's header."""
+        key = key_from_params(context.connection_params) or bearer_key(context.connection.headers.get("authorization"))
+        if await context.authenticate(key) is None:
+            raise ConnectionRejectionError()  # closes with 4403 Forbidden, before any subscription runs
+        return await super().on_ws_connect(context)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry
+
+from api.app import create_app
+from domain.ids import new_id
+from domain.model import ApiRole, Principal
+from domain.services.deps import Deps
+from infra.pubsub.memory import MemoryEventBus
+from tests.api.fakes_api import ApiUnitOfWork, FakeDirectory
+from tests.api.harness import ADMIN_A, ADMIN_B, MAX_DEPTH, QUEUE_SIZE, READER_A, Api, FakeClock, NullJournal, serving
+from tests.unit.fakes import FakeCommands, Store
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[Api]:
+    store, clock, commands = Store(), FakeClock(), FakeCommands()
+    tenant_a, tenant_b = new_id(), new_id()
+    directory = FakeDirectory()
+    directory.add_key(ADMIN_A, Principal(tenant_a, "Fleet A", ApiRole.ADMIN))
+    directory.add_key(READER_A, Principal(tenant_a, "Fleet A", ApiRole.READ_ONLY))
+    directory.add_key(ADMIN_B, Principal(tenant_b, "Fleet B", ApiRole.ADMIN))
+    async with MemoryEventBus(queue_size=QUEUE_SIZE) as bus:
+        deps = Deps(
+            uow=lambda tenant_id: ApiUnitOfWork(store, tenant_id, bus),
+            directory=directory,
+            bus=bus,
+            journal=NullJournal(),
+            commands=commands,
+            clock=clock,
+        )
+        app = create_app(deps, max_depth=MAX_DEPTH, subscription_queue_size=QUEUE_SIZE, metrics=CollectorRegistry())
+        async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            yield Api(http, port, store, bus, directory, commands, clock, tenant_a, tenant_b)

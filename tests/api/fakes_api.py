@@ -1,0 +1,85 @@
+"""What the API tests add to the unit fakes: a directory of keys, paged logs, and publishing on a real bus."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.errors import Unavailable
+from domain.events import DomainEvent
+from domain.model import ApiKey, OcppLogEntry, Principal, Tenant
+from domain.pagination import Page, PageRequest
+from domain.ports import EventBus
+from domain.queries import ChargerLogin
+from domain.secrets import hash_api_key
+from tests.unit.fakes import FakeLogs, FakeUnitOfWork, Store
+
+
+class FakeDirectory:
+    """API keys by hash; ping fails on demand, for /ready."""
+
+    def __init__(self) -> None:
+        self.principals: dict[str, Principal] = {}
+        self.down: str | None = None
+
+    def add_key(self, key: str, principal: Principal) -> None:
+        self.principals[hash_api_key(key)] = principal
+
+    async def add_tenant(self, tenant: Tenant) -> None:
+        raise NotImplementedError
+
+    async def tenant_by_slug(self, slug: str) -> Tenant | None:
+        return None
+
+    async def add_api_key(self, key: ApiKey) -> None:
+        raise NotImplementedError
+
+    async def principal_for_key(self, key_hash: str) -> Principal | None:
+        return self.principals.get(key_hash)
+
+    async def charger_login(self, charge_point_id: str) -> ChargerLogin | None:
+        return None
+
+    async def due_pairing_sessions(self, now: datetime) -> list[tuple[UUID, UUID]]:
+        return []
+
+    async def purge_logs(self, before: datetime) -> int:
+        return 0
+
+    async def ping(self) -> None:
+        if self.down is not None:
+            raise Unavailable(self.down)
+
+
+class PagedLogs(FakeLogs):
+    async def page(self, charger_id: UUID, request: PageRequest, action: str | None = None) -> Page[OcppLogEntry]:
+        items = [e for e in self.mine() if e.charger_id == charger_id and (action is None or e.action == action)]
+        items.sort(key=lambda e: e.id, reverse=True)
+        return self._page(items, request)
+
+    async def add(self, entity: Any) -> None:
+        self.rows[entity.id] = entity
+
+
+class ApiUnitOfWork(FakeUnitOfWork):
+    """Publishes what it committed on the bus, as the real unit of work does, and counts its openings."""
+
+    opened = 0
+
+    def __init__(self, store: Store, tenant_id: UUID, bus: EventBus) -> None:
+        super().__init__(store, tenant_id)
+        self.logs = PagedLogs(self)
+        self.bus = bus
+
+    async def __aenter__(self) -> ApiUnitOfWork:
+        type(self).opened += 1
+        await super().__aenter__()
+        return self
+
+    async def commit(self) -> None:
+        before = len(self.store.published)
+        await super().commit()
+        events: list[DomainEvent] = self.store.published[before:]
+        if events:
+            await self.bus.publish(self.tenant_id, events)
