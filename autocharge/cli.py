@@ -1,0 +1,182 @@
+"""The `autocharge` command: serve, migrate, tenants and API keys, the charger simulator and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from autocharge.logs import configure_logging
+from autocharge.settings import Settings
+from domain.errors import DomainError
+
+T = TypeVar("T")
+
+app = typer.Typer(no_args_is_help=True, help="Autocharge back office: OCPP server, GraphQL API and tools.")
+tenant_app = typer.Typer(no_args_is_help=True, help="Manage tenants (operators, fleets).")
+apikey_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(apikey_app, name="apikey")
+
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database-url", help="Overrides AUTOCHARGE_DATABASE_URL.", show_default=False)
+]
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Environment first, then the flags that were given."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValueError as error:
+        typer.echo(f"error: invalid settings: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine; a domain error becomes a one-line message and exit code 1, not a traceback."""
+    try:
+        return asyncio.run(work)
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+async def _ensure_schema(settings: Settings, always: bool = False) -> None:
+    """The embedded SQLite default is created and migrated on first use; PostgreSQL by `migrate` or `serve`."""
+    if always or settings.is_sqlite:
+        from autocharge.main import prepare_database
+
+        await prepare_database(settings)
+
+
+async def _with_directory(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from infra.db.directory import SqlDirectory
+    from infra.db.engine import Database
+
+    await _ensure_schema(settings)
+    database = Database(settings.database_url)
+    try:
+        return await work(SqlDirectory(database.session_factory))
+    finally:
+        await database.dispose()
+
+
+async def _serve_until_signalled(settings: Settings, migrate: bool) -> None:
+    from autocharge.main import Autocharge
+
+    await _ensure_schema(settings, always=migrate)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with Autocharge(settings) as server:
+        typer.echo(f"GraphQL  {server.api_url}/graphql\nOCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
+        await stop.wait()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface for both servers [default: 127.0.0.1].")] = None,
+    api_port: Annotated[int | None, typer.Option(help="GraphQL/HTTP port [default: 8000].")] = None,
+    ocpp_port: Annotated[int | None, typer.Option(help="OCPP websocket port [default: 9000].")] = None,
+    database_url: DatabaseUrl = None,
+    migrate: Annotated[bool, typer.Option(help="Apply database migrations before serving.")] = True,
+) -> None:
+    """Run the OCPP server and the GraphQL API until SIGTERM or Ctrl-C."""
+    settings = _settings(host=host, api_port=api_port, ocpp_port=ocpp_port, database_url=database_url)
+    configure_logging(settings.log_level, settings.log_format)
+    _run(_serve_until_signalled(settings, migrate))
+
+
+@app.command()
+def migrate(database_url: DatabaseUrl = None) -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    settings = _settings(database_url=database_url)
+    configure_logging(settings.log_level, "console")
+    _run(_ensure_schema(settings, always=True))
+    typer.echo("database is at the latest revision")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: str, database_url: DatabaseUrl = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Create a tenant; prints its id and slug."""
+    from domain.services.tenants import create_tenant
+
+    settings = _settings(database_url=database_url)
+    tenant = _run(_with_directory(settings, lambda d: create_tenant(d, name)))
+    if as_json:
+        typer.echo(json.dumps({"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name}))
+    else:
+        typer.echo(f"tenant {tenant.name}\n  id   {tenant.id}\n  slug {tenant.slug}")
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    read_only = "read_only"
+
+
+@apikey_app.command("create")
+def apikey_create(
+    tenant: Annotated[str, typer.Option("--tenant", help="The tenant's slug.")],
+    role: Annotated[Role, typer.Option("--role")],
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create an API key; the key is printed once, only its hash is stored."""
+    from domain.model import ApiRole
+    from domain.services.tenants import create_api_key
+
+    settings = _settings(database_url=database_url)
+    key, secret = _run(_with_directory(settings, lambda d: create_api_key(d, tenant, ApiRole(role.value.upper()))))
+    if as_json:
+        typer.echo(json.dumps({"key": secret, "id": str(key.id), "tenant_id": str(key.tenant_id), "role": key.role}))
+    else:
+        typer.echo(f"{secret}\n(role {key.role}; store it now: it is not shown again)")
+
+
+class OcppVersion(enum.StrEnum):
+    v16 = "1.6"
+    v201 = "2.0.1"
+
+
+@app.command()
+def simulate(
+    url: Annotated[str, typer.Option(help="The charger's websocket URL, ending with its chargePointId.")],
+    mac: Annotated[str, typer.Option(help="The vehicle's MAC address / EVCCID.")] = "0A1B2C3D4E5F",
+    ocpp: Annotated[OcppVersion, typer.Option("--ocpp")] = OcppVersion.v16,
+    password: Annotated[str | None, typer.Option(help="HTTP Basic password (Security Profile 1).")] = None,
+    sessions: Annotated[int, typer.Option(min=1)] = 1,
+    meter_values: Annotated[int, typer.Option(min=0)] = 3,
+) -> None:
+    """Simulate an Autocharge DC charger: boot, plug in, authorize with the vehicle's MAC, charge, stop."""
+    from autocharge.simulator import simulate as run_simulation
+
+    code = asyncio.run(run_simulation(url, mac, ocpp.value, password, sessions, meter_values))
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    api_port: Annotated[int | None, typer.Option(help="[default: 8000]")] = None,
+    ocpp_port: Annotated[int | None, typer.Option(help="[default: 9000]")] = None,
+    database_url: DatabaseUrl = None,
+    keep_running: Annotated[bool, typer.Option(help="Keep the server running after the story.")] = True,
+) -> None:
+    """Start the server on the embedded database and play the whole Autocharge story, step by step."""
+    from autocharge.demo import run_demo
+
+    settings = _settings(api_port=api_port, ocpp_port=ocpp_port, database_url=database_url, log_level="WARNING")
+    configure_logging(settings.log_level, "console")
+    sys.exit(_run(run_demo(settings, keep_running=keep_running)))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,205 @@
+"""`autocharge demo`: the whole Autocharge story on the embedded database, narrated step by step.
+
+It plays what an operator does in the back office, through the public GraphQL API, against a simulated charger.
+Running it again reuses the demo tenant, charger and driver, retires the previous demo vehicle and pairs a
+new one with a new MAC address, so every run tells the same story.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import signal
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from autocharge.main import Autocharge, prepare_database
+from autocharge.settings import Settings
+from autocharge.simulator import SimulatedCharger, printing
+from domain.model import ApiRole
+from domain.ports import Directory
+from domain.services.tenants import create_api_key, create_tenant
+
+TENANT, CHARGER, EMAIL, PLATE = "Demo Fleet", "DEMO-CP1", "driver@demo.example", "DEMO1"
+Out = Callable[[str], object]
+
+
+class GraphQLError(RuntimeError):
+    pass
+
+
+class GraphQL:
+    """The smallest client that shows what a front end sends: a POST with the bearer key."""
+
+    def __init__(self, client: httpx.AsyncClient, key: str) -> None:
+        self._client, self._headers = client, {"Authorization": f"Bearer {key}"}
+
+    async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = await self._client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=self._headers
+        )
+        body = response.json()
+        if body.get("errors"):
+            error = body["errors"][0]
+            raise GraphQLError(f"{error.get('extensions', {}).get('code')}: {error['message']}")
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+async def _demo_key(directory: Directory) -> str:
+    if await directory.tenant_by_slug("demo-fleet") is None:
+        await create_tenant(directory, TENANT)
+    _, secret = await create_api_key(directory, "demo-fleet", ApiRole.ADMIN)
+    return secret
+
+
+async def _ensure_charger(gql: GraphQL) -> dict[str, Any]:
+    page = await gql("{ chargers(first: 500) { edges { node { id chargePointId } } } }")
+    for edge in page["chargers"]["edges"]:
+        if edge["node"]["chargePointId"] == CHARGER:
+            return dict(edge["node"])
+    created = await gql(
+        "mutation($i: RegisterChargerInput!) { registerCharger(input: $i) { id chargePointId } }",
+        i={"chargePointId": CHARGER, "name": "Depot DC 1", "autochargeSupported": True},
+    )
+    return dict(created["registerCharger"])
+
+
+async def _ensure_driver(gql: GraphQL) -> dict[str, Any]:
+    found = await gql("query($s: String) { users(search: $s) { edges { node { id email } } } }", s=EMAIL)
+    for edge in found["users"]["edges"]:
+        if edge["node"]["email"] == EMAIL:
+            return dict(edge["node"])
+    created = await gql(
+        "mutation($i: CreateUserInput!) { createUser(input: $i) { id email } }",
+        i={"email": EMAIL, "name": "Dana Driver"},
+    )
+    return dict(created["createUser"])
+
+
+async def _fresh_vehicle(gql: GraphQL, user_id: str) -> dict[str, Any]:
+    old = await gql("query($s: String) { vehicles(search: $s, status: ACTIVE) { edges { node { id } } } }", s=PLATE)
+    for edge in old["vehicles"]["edges"]:
+        await gql("mutation($v: ID!) { retireVehicle(vehicleId: $v) { id } }", v=edge["node"]["id"])
+    added = await gql(
+        "mutation($i: AddVehicleInput!) { addVehicle(input: $i) { id licensePlate } }",
+        i={"userId": user_id, "licensePlate": PLATE, "make": "Demo", "model": "EV"},
+    )
+    return dict(added["addVehicle"])
+
+
+async def play_story(server: Autocharge, out: Out = print) -> dict[str, Any]:
+    """The narrated story; returns what a caller (or a test) may want to check."""
+    step = _Steps(out)
+    key = await _demo_key(server.deps.directory)
+    async with httpx.AsyncClient(base_url=server.api_url, timeout=30) as http:
+        gql = GraphQL(http, key)
+        step("The operator's back office: a charger, a driver and the driver's new car")
+        charger, driver = await _ensure_charger(gql), await _ensure_driver(gql)
+        vehicle = await _fresh_vehicle(gql, driver["id"])
+        out(f"   charger {charger['chargePointId']}, driver {driver['email']}, vehicle {vehicle['licensePlate']}")
+        mac = "02" + secrets.token_hex(5).upper()  # a locally administered MAC: new each run
+        url = f"{server.ocpp_url}/{CHARGER}"
+        async with SimulatedCharger(url, "1.6", reporter=printing(lambda line: out(f"   {line}"))) as station:
+            step("The charger connects and boots")
+            await station.boot()
+            await station.status(1, station.statuses.available)
+
+            step(f"An unknown vehicle plugs in (its modem's MAC is {mac}): the charger asks to authorize it")
+            first = await station.run_session(mac)
+            out(f"   -> {first.authorization}: no charging, as expected for a vehicle nobody has paired")
+
+            step("The back office lists the token it just rejected, so nobody copies it out of the logs")
+            seen = await gql(
+                "query($c: ID) { unrecognisedIdentifiers(chargerId: $c) { value macAddress timesSeen } }",
+                c=charger["id"],
+            )
+            for row in seen["unrecognisedIdentifiers"][:3]:
+                out(f"   {row['value']}  ({row['macAddress']}, seen {row['timesSeen']}x)")
+
+            step(f"The admin starts pairing {vehicle['licensePlate']} on {CHARGER}")
+            started = await gql(
+                "mutation($v: ID!, $c: ID!) { startVehiclePairing(vehicleId: $v, chargerId: $c, timeoutSeconds: 120)"
+                " { id status expiresAt } }",
+                v=vehicle["id"],
+                c=charger["id"],
+            )
+            session = started["startVehiclePairing"]
+            out(f"   session {session['id']}: {session['status']} until {session['expiresAt']}")
+
+            step("The vehicle plugs in: the identifier is captured and charging starts at once")
+            paired_session = await station.run_session(mac)
+            result = await gql(
+                "query($s: ID!) { pairingSession(id: $s) { status identifier { value macAddress source } } }",
+                s=session["id"],
+            )
+            pairing = result["pairingSession"]
+            out(
+                f"   pairing {pairing['status']}: {pairing['identifier']['value']} stored read-only "
+                f"(source {pairing['identifier']['source']}); charged {paired_session.energy_wh} Wh"
+            )
+
+            step("The next plug-in needs nothing: Autocharge")
+            again = await station.run_session(mac)
+            out(f"   -> {again.authorization}, charged {again.energy_wh} Wh")
+
+        step(f"What the fleet sees for {vehicle['licensePlate']}")
+        report = await gql(
+            "query($v: ID!) { vehicle(id: $v) { licensePlate activeIdentifier { value }"
+            " transactions(first: 10) { edges { node { origin energyWh status charger { chargePointId } } } }"
+            " chargingSummary { sessions autochargeSessions energyWh chargingSeconds } } }",
+            v=vehicle["id"],
+        )
+        for edge in report["vehicle"]["transactions"]["edges"]:
+            tx = edge["node"]
+            out(f"   {tx['origin']:<10} {tx['status']:<9} {tx['energyWh']} Wh on {tx['charger']['chargePointId']}")
+        summary = report["vehicle"]["chargingSummary"]
+        out(
+            f"   summary: {summary['sessions']} sessions, {summary['autochargeSessions']} by Auto charge, "
+            f"{summary['energyWh']} Wh"
+        )
+    return {"key": key, "charger": charger, "vehicle": vehicle, "mac": mac, "pairing": pairing, "summary": summary}
+
+
+class _Steps:
+    def __init__(self, out: Out) -> None:
+        self.out, self.number = out, 0
+
+    def __call__(self, title: str) -> None:
+        self.number += 1
+        self.out(f"\n{self.number}. {title}")
+
+
+def _what_next(server: Autocharge, story: dict[str, Any], out: Out) -> None:
+    charger_id, key = story["charger"]["id"], story["key"]
+    out(f"""
+The server keeps running. Open GraphiQL at {server.api_url}/graphql
+and set the header  {{"Authorization": "Bearer {key}"}}
+
+A subscription to paste (the charger's Real-Time Logs, live):
+  subscription {{ ocppLogs(chargerId: "{charger_id}") {{ timestamp direction action payload }} }}
+
+A mutation to paste (pair again, then plug in with the simulator below):
+  mutation {{ startVehiclePairing(vehicleId: "{story["vehicle"]["id"]}", chargerId: "{charger_id}") {{ id status }} }}
+
+Then, in another terminal, plug the car in:
+  autocharge simulate --url {server.ocpp_url}/{CHARGER} --mac {story["mac"]}
+
+Ctrl-C stops the server.""")
+
+
+async def run_demo(settings: Settings, keep_running: bool = True, out: Out = print) -> int:
+    out(f"Autocharge demo on {settings.database_url}")
+    await prepare_database(settings)
+    async with Autocharge(settings) as server:
+        story = await play_story(server, out)
+        if keep_running:
+            _what_next(server, story, out)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+    return 0

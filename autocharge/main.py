@@ -1,0 +1,138 @@
+"""The composition root: builds every part of one process from Settings, starts them, and stops them in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any, Self
+
+import structlog
+import uvicorn
+from prometheus_client import CollectorRegistry
+
+from api.app import create_app
+from autocharge import jobs
+from autocharge.settings import Settings
+from domain.services.deps import Deps
+from infra.db.directory import SqlDirectory
+from infra.db.engine import Database
+from infra.db.frame_journal import BatchedFrameJournal
+from infra.db.migrate import upgrade_database
+from infra.db.unit_of_work import SqlUnitOfWorkFactory
+from infra.pubsub import bus_from_url
+from ocpp_server import ConnectionRegistry, OcppServer
+
+log = structlog.get_logger(__name__)
+
+
+class _EmbeddedUvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling: the process's shutdown sequence is ours (see cli.serve)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Autocharge:
+    """One server process: database, event bus, frame journal, OCPP server, GraphQL API and timers.
+
+    `async with Autocharge(settings) as app:` starts everything; leaving the block stops accepting, closes
+    chargers with 1001 so they reconnect elsewhere, flushes the journal and events, and closes the database.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = CollectorRegistry()
+        self.database = Database(settings.database_url)
+        self.bus = bus_from_url(settings.redis_url, settings.subscription_queue_size)
+        self.journal = BatchedFrameJournal(self.database.session_factory, self.bus)
+        self.registry = ConnectionRegistry()
+        self.deps = Deps(
+            uow=SqlUnitOfWorkFactory(self.database.session_factory, self.bus),
+            directory=SqlDirectory(self.database.session_factory),
+            bus=self.bus,
+            journal=self.journal,
+            commands=self.registry,
+        )
+        self.ocpp = OcppServer(
+            self.deps,
+            self.registry,
+            host=settings.host,
+            port=settings.ocpp_port,
+            heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
+            charger_idle_timeout_seconds=settings.charger_idle_timeout_seconds,
+            max_frame_bytes=settings.ocpp_max_frame_bytes,
+            command_timeout_seconds=settings.ocpp_command_timeout_seconds,
+            metrics_registry=self.metrics,
+        )
+        self.asgi = create_app(
+            self.deps,
+            max_depth=settings.graphql_max_depth,
+            subscription_queue_size=settings.subscription_queue_size,
+            database_ready=self.database.ping,
+            metrics=self.metrics,
+        )
+        config = uvicorn.Config(
+            self.asgi,
+            host=settings.host,
+            port=settings.api_port,
+            log_config=None,
+            lifespan="off",
+            ws="websockets-sansio",
+        )
+        self.http = _EmbeddedUvicorn(config)
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    @property
+    def api_port(self) -> int:
+        """The bound port (useful when settings asked for port 0)."""
+        return int(self.http.servers[0].sockets[0].getsockname()[1])
+
+    @property
+    def ocpp_port(self) -> int:
+        return self.ocpp.port
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.settings.host}:{self.api_port}"
+
+    @property
+    def ocpp_url(self) -> str:
+        return f"ws://{self.settings.host}:{self.ocpp_port}/ocpp"
+
+    async def __aenter__(self) -> Self:
+        await self.bus.start()
+        await self.journal.start()
+        await self.ocpp.start()
+        self._tasks.append(asyncio.create_task(self.http.serve(), name="http"))
+        while not self.http.started:
+            if self._tasks[0].done():
+                self._tasks[0].result()  # raises why the HTTP server could not start (e.g. port in use)
+            await asyncio.sleep(0.01)
+        self._tasks.append(asyncio.create_task(jobs.expire_pairing_sessions(self.deps), name="pairing-expiry"))
+        self._tasks.append(
+            asyncio.create_task(jobs.purge_old_logs(self.deps, self.settings.log_retention_days), name="log-purge")
+        )
+        log.info("autocharge_started", api=self.api_url, ocpp=self.ocpp_url, node=self.settings.node_id)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        log.info("autocharge_stopping", node=self.settings.node_id)
+        await self.ocpp.stop()  # stop accepting; chargers get 1001 and reconnect elsewhere
+        self.http.should_exit = True
+        for task in self._tasks[1:]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.journal.stop()  # every frame received is written before the process exits
+        await self.bus.close()
+        await self.database.dispose()
+        log.info("autocharge_stopped", node=self.settings.node_id)
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Alembic is the only way a schema is made, on SQLite and PostgreSQL alike."""
+    await upgrade_database(settings.database_url)
