@@ -144,9 +144,9 @@ def charger(server: Autocharge, cpid: str, version: str = "1.6", password: str |
     return SimulatedCharger(f"{server.ocpp_url}/{cpid}", version, password)  # type: ignore[arg-type]
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0, what: str = "condition") -> None:
-    """Wait for something another task or process makes true, failing with `what` after `timeout`."""
-    async with asyncio.timeout(timeout):
-        while not await check():
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    """Wait for something another task, process or the database makes true; fail after `within` seconds."""
+    async with asyncio.timeout(within):
+        # Polling on purpose: the state lives in a database or another process, with no event to await.
+        while not await check():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
-    return None
