@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from autocharge import jobs
+from domain.commands import StartPairing
+from domain.errors import Unavailable
+from domain.model import PairingStatus
+from domain.services import pairing
+from domain.services.deps import Deps
+from tests.unit.conftest import World
+from tests.unit.fakes import FakeCommands
+
+
+class _Directory:
+    """Just the two cross-tenant questions the timers ask, answered from the fake store."""
+
+    def __init__(self, world: World, failures: int = 0) -> None:
+        self.world, self.failures = world, failures
+        self.purged_before: list[datetime] = []
+
+    async def due_pairing_sessions(self, now: datetime) -> list[tuple[UUID, UUID]]:
+        if self.failures:
+            self.failures -= 1
+            raise Unavailable("database unavailable: connection refused")
+        sessions = self.world.store.table("pairing").values()
+        return [(s.tenant_id, s.id) for s in sessions if s.is_waiting and s.expires_at <= now]
+
+    async def purge_logs(self, before: datetime) -> int:
+        self.purged_before.append(before)
+        return 3
+
+
+def _deps(world: World, directory: Any) -> Deps:
+    return Deps(
+        uow=world.factory, directory=directory, bus=None, journal=None, commands=FakeCommands(), clock=world.clock
+    )  # type: ignore[arg-type]
+
+
+async def _run_briefly(job: Any, seconds: float = 0.05) -> None:
+    task = asyncio.create_task(job)
+    await asyncio.sleep(seconds)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_the_sweeper_expires_overdue_sessions_without_any_request(world: World) -> None:
+    charger = await world.charger()
+    vehicle = await world.vehicle(await world.user())
+    session = await pairing.start_pairing(world.uow(), StartPairing(vehicle.id, charger.id, 5), world.clock)
+    world.clock.advance(5)
+    await _run_briefly(jobs.expire_pairing_sessions(_deps(world, _Directory(world)), interval_seconds=0.01))
+    async with world.uow() as uow:
+        stored = await uow.pairing.get(session.id)
+    assert stored is not None and stored.status is PairingStatus.EXPIRED
+
+
+async def test_the_sweeper_keeps_going_after_the_database_was_unavailable(world: World) -> None:
+    charger = await world.charger()
+    vehicle = await world.vehicle(await world.user())
+    session = await pairing.start_pairing(world.uow(), StartPairing(vehicle.id, charger.id, 5), world.clock)
+    world.clock.advance(6)
+    directory = _Directory(world, failures=2)
+    await _run_briefly(jobs.expire_pairing_sessions(_deps(world, directory), interval_seconds=0.01))
+    async with world.uow() as uow:
+        stored = await uow.pairing.get(session.id)
+    assert directory.failures == 0
+    assert stored is not None and stored.status is PairingStatus.EXPIRED
+
+
+async def test_the_purge_removes_logs_older_than_the_retention(world: World) -> None:
+    directory = _Directory(world)
+    await _run_briefly(jobs.purge_old_logs(_deps(world, directory), retention_days=30, interval_seconds=10))
+    assert directory.purged_before == [world.clock.now - timedelta(days=30)]
