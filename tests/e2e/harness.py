@@ -150,3 +150,199 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) 
         # Polling on purpose: the state lives in a database or another process, with no event to await.
         while not await check():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
+
+
+# --- OCPP at the frame level (tests/e2e/test_ocpp_*) ---
+
+
+@asynccontextmanager
+async def raw_connection(
+    server: Autocharge, cpid: str, version: str = "1.6", password: str | None = None
+) -> AsyncIterator[Any]:
+    """A bare OCPP-J websocket (websockets' ClientConnection), for frames a well-behaved charger never sends."""
+    from websockets.asyncio.client import connect
+    from websockets.typing import Subprotocol
+
+    from autocharge.simulator import basic_auth
+
+    headers = {"Authorization": basic_auth(cpid, password)} if password is not None else None
+    url = f"{server.ocpp_url}/{cpid}"
+    async with connect(url, subprotocols=[Subprotocol(f"ocpp{version}")], additional_headers=headers) as ws:
+        yield ws
+
+
+async def exchange(ws: Any, frame: str | list[Any]) -> list[Any]:
+    """Send one frame (text as is, a list as JSON) and return the server's parsed answer."""
+    import json
+
+    await ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+    answer: list[Any] = json.loads(await ws.recv())
+    return answer
+
+
+@asynccontextmanager
+async def ocpp_charge_point(server: Autocharge, cpid: str, version: str = "1.6") -> AsyncIterator[Any]:
+    """The `ocpp` package's own ChargePoint (ocpp.v16 or ocpp.v201) on this server, its receive loop running."""
+    import contextlib
+
+    from ocpp import v16, v201
+    from websockets.exceptions import ConnectionClosed
+
+    make = v16.ChargePoint if version == "1.6" else v201.ChargePoint
+    async with raw_connection(server, cpid, version) as ws:
+        charge_point = make(cpid, ws, response_timeout=10)
+        receiving = asyncio.create_task(charge_point.start())
+        try:
+            yield charge_point
+        finally:
+            await ws.close()
+            with contextlib.suppress(ConnectionClosed):  # the loop ends with the socket we just closed
+                await receiving
+
+
+async def subscribed(server: Autocharge, tenant: Tenant, topic: str, count: int = 1) -> None:
+    """Wait until the server holds `count` subscriptions on the tenant's topic: events before that are not seen."""
+    # Polling on purpose: subscribing sends no message a client could await (pairingProgress aside).
+    await eventually(lambda: _at_least(server.bus.subscribers(tenant.id, topic), count))
+
+
+async def _at_least(value: int, count: int) -> bool:
+    return value >= count
+
+
+# --- data, plain HTTP and database outages (tests/e2e/test_api_*, test_health_*) ---
+
+
+def seeding(server: Autocharge) -> Any:
+    """tests.databases.Seed on the running server's own units of work: data in bulk without the API's cost."""
+    from tests.databases import Seed
+
+    return Seed(server.deps.uow, server.deps.directory)  # type: ignore[arg-type]
+
+
+async def http_get(server: Autocharge, path: str, key: str | None = None, **params: str) -> httpx.Response:
+    """One GET on the API's HTTP port, with `Authorization: Bearer key` when a key is given."""
+    headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
+    async with httpx.AsyncClient(base_url=server.api_url, timeout=30) as client:
+        return await client.get(path, params=params, headers=headers)
+
+
+class DatabaseOutage:
+    """Takes a running server's database away and gives it back, the server staying up all along.
+
+    SQLite: the database file's folder is moved aside, and the connections the pool holds are found stale at
+    checkout (the pre-ping the server does on PostgreSQL), so the next statement has to connect, and cannot.
+    PostgreSQL: the server reaches it through a local TCP relay, which drops every connection and stops
+    listening. The pool is not disposed: that would orphan the connections in use at that moment.
+    """
+
+    def __init__(self, server: Autocharge, folder: str | None, relay: _TcpRelay | None) -> None:
+        self.server, self._folder, self._relay = server, folder, relay
+
+    async def begin(self) -> None:
+        import os
+
+        from sqlalchemy import event
+
+        if self._folder is not None:
+            os.rename(self._folder, f"{self._folder}-away")
+            event.listen(self.server.database.engine.sync_engine, "checkout", _stale)
+        if self._relay is not None:
+            await self._relay.cut()
+
+    async def end(self) -> None:
+        import os
+
+        from sqlalchemy import event
+
+        if self._folder is not None:
+            event.remove(self.server.database.engine.sync_engine, "checkout", _stale)
+            os.rename(f"{self._folder}-away", self._folder)
+        if self._relay is not None:
+            await self._relay.start()
+
+
+def _stale(*_: Any) -> None:
+    from sqlalchemy.exc import DisconnectionError
+
+    raise DisconnectionError("the database went away")  # the pool closes this connection and opens a new one
+
+
+@asynccontextmanager
+async def running_with_outages(database_url: str, **settings: Any) -> AsyncIterator[DatabaseOutage]:
+    """A server on the `database_url` fixture's database that `begin()` and `end()` take away and give back."""
+    import os
+    import shutil
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    folder: str | None = None
+    relay: _TcpRelay | None = None
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        folder = os.path.join(os.path.dirname(url.database), "outage")
+        os.mkdir(folder)
+        moved = shutil.move(url.database, folder)
+        served = url.set(database=moved)
+    else:
+        relay = _TcpRelay(url.host or "127.0.0.1", url.port or 5432)
+        await relay.start()
+        served = url.set(host="127.0.0.1", port=relay.port)
+    try:
+        async with running(test_settings(served.render_as_string(hide_password=False), **settings)) as server:
+            yield DatabaseOutage(server, folder, relay)
+    finally:
+        if relay is not None:
+            await relay.cut()
+
+
+class _TcpRelay:
+    """Forwards a local port to host:port until cut; `start()` listens again on the same port."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._target = (host, port)
+        self.port = 0
+        self._listener: asyncio.Server | None = None
+        self._links: set[asyncio.Task[Any]] = set()
+        self._ends: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._listener = await asyncio.start_server(self._link, "127.0.0.1", self.port)
+        self.port = self._listener.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        for end in self._ends:
+            end.transport.abort()
+        await asyncio.gather(*self._links, return_exceptions=True)
+
+    async def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._links.add(task)
+        ends = [writer]
+        self._ends.add(writer)
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self._target)
+            ends.append(upstream_writer)
+            self._ends.add(upstream_writer)
+            await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer), return_exceptions=True)
+        except OSError:
+            pass  # the database itself is not there: the client sees its connection drop
+        finally:
+            for end in ends:
+                end.transport.abort()
+                self._ends.discard(end)
+            self._links.discard(task)
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.transport.abort()  # one side gone: so is the other
