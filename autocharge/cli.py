@@ -50,9 +50,10 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 async def _ensure_schema(settings: Settings, always: bool = False) -> None:
     """The embedded SQLite default is created and migrated on first use; PostgreSQL by `migrate` or `serve`."""
     if always or settings.is_sqlite:
-        from autocharge.main import prepare_database
+        # Not autocharge.main.prepare_database: importing the whole server (API, OCPP) would slow every command.
+        from infra.db.migrate import upgrade_database
 
-        await prepare_database(settings)
+        await upgrade_database(settings.database_url)
 
 
 async def _with_directory(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -76,7 +77,8 @@ async def _serve_until_signalled(settings: Settings, migrate: bool) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with Autocharge(settings) as server:
-        typer.echo(f"GraphQL  {server.api_url}/graphql\nOCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
+        if settings.log_format == "console":  # JSON logs: stderr carries JSON lines only (autocharge_started has both)
+            typer.echo(f"GraphQL  {server.api_url}/graphql\nOCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
         await stop.wait()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event, text
@@ -32,7 +33,7 @@ class Database:
                 pool_recycle=1800,
                 connect_args={"timeout": 10, "server_settings": {"application_name": "autocharge"}},
             )
-        self.engine: AsyncEngine = create_async_engine(url, **options)
+        self.engine: AsyncEngine = create_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         # Entities are plain dataclasses mapped by hand, so expiring ORM state on commit buys nothing.
@@ -46,6 +47,35 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    """create_async_engine, with SQLite connections whose failure to open leaves no thread behind."""
+    engine = create_async_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "do_connect", _connect_sqlite)
+    return engine
+
+
+def _connect_sqlite(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+    # The dialect's own connect, with the same arguments, opening the driver's connection our way.
+    return dialect.loaded_dbapi.connect(*cargs, async_creator_fn=_open_aiosqlite, **cparams)
+
+
+async def _open_aiosqlite(*args: Any, **kwargs: Any) -> Any:
+    import aiosqlite
+
+    connection = aiosqlite.connect(*args, **kwargs)
+    worker = connection._thread
+    worker.daemon = True  # as SQLAlchemy sets it: an unclosed connection must not keep the process alive
+    try:
+        return await connection
+    except BaseException:
+        # On a failed connect (missing directory, unreadable file) aiosqlite stops its worker thread without
+        # waiting for it, and the worker then answers on this event loop. Were the loop closed by then (a CLI
+        # command or a test ending on that very error), the thread would die with "Event loop is closed".
+        await asyncio.to_thread(worker.join)
+        raise
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -10,10 +10,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 import migrations
+from infra.db.engine import create_engine
+from infra.db.errors import translate_errors
 from infra.db.tables import SQLITE_ONLY_TABLES
 
 # Resolved from the installed package, so it works from any working directory.
@@ -66,9 +67,16 @@ def _shared(connection: Connection, url: str) -> Config:
 
 async def _run_on_connection(url: str, work: Any) -> Any:
     # NullPool: this engine lives for one command; no connection should outlive it.
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine = create_engine(url, poolclass=NullPool)
     try:
-        async with engine.begin() as connection:
-            return await connection.run_sync(work)
+        # Only reaching the database becomes Unavailable (a one-line error for the CLI); a migration that
+        # fails once connected is a bug and keeps its full traceback.
+        with translate_errors():
+            connection = await engine.connect()
+        try:
+            async with connection.begin():
+                return await connection.run_sync(work)
+        finally:
+            await connection.close()
     finally:
         await engine.dispose()

@@ -1,0 +1,154 @@
+"""The operator's commands, run as the installed `autocharge` console script: output, database, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from domain.secrets import hash_api_key
+from domain.services.tenants import create_tenant
+from infra.db.directory import SqlDirectory
+from infra.db.engine import Database
+from infra.db.migrate import is_up_to_date
+from infra.db.tables import api_keys, tenants
+from tests.databases import throwaway_postgres
+
+AUTOCHARGE = str(Path(sys.executable).with_name("autocharge"))
+UNREACHABLE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:1/autocharge"
+
+
+@dataclass
+class Run:
+    code: int | None
+    stdout: str
+    stderr: str
+
+
+async def autocharge(*args: str) -> Run:
+    """The console script in a child process, with the environment of this one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCHARGE_")}
+    child = await asyncio.create_subprocess_exec(
+        AUTOCHARGE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await asyncio.wait_for(child.communicate(), 60)
+    return Run(child.returncode, stdout.decode(), stderr.decode())
+
+
+async def _rows(database_url: str, table: Any) -> list[dict[str, Any]]:
+    database = Database(database_url)
+    try:
+        async with database.engine.connect() as connection:
+            return [dict(row) for row in (await connection.execute(select(table))).mappings()]
+    finally:
+        await database.dispose()
+
+
+async def _tenant(database_url: str, name: str) -> None:
+    database = Database(database_url)
+    try:
+        await create_tenant(SqlDirectory(database.session_factory), name)
+    finally:
+        await database.dispose()
+
+
+async def test_tenant_create_json_prints_the_new_tenant_s_id_and_slug(database_url: str) -> None:
+    run = await autocharge("tenant", "create", "Acme Fleet", "--json", "--database-url", database_url)
+
+    printed = json.loads(run.stdout)
+    assert (run.code, printed["slug"], printed["name"]) == (0, "acme-fleet", "Acme Fleet")
+    [stored] = await _rows(database_url, tenants)
+    assert (stored["id"], stored["slug"]) == (UUID(printed["id"]), "acme-fleet")
+
+
+async def test_apikey_create_json_prints_the_key_once_and_stores_only_its_hash(database_url: str) -> None:
+    await _tenant(database_url, "Acme Fleet")
+
+    runs = await asyncio.gather(
+        *(
+            autocharge("apikey", "create", "--tenant", "acme-fleet", "--role", role, "--json", "--database-url", url)
+            for role, url in (("admin", database_url), ("read_only", database_url))
+        )
+    )
+
+    printed = [json.loads(run.stdout) for run in runs]
+    assert [(run.code, p["role"], p["key"].startswith("ak_")) for run, p in zip(runs, printed, strict=True)] == [
+        (0, "ADMIN", True),
+        (0, "READ_ONLY", True),
+    ]
+    stored = {row["id"]: row for row in await _rows(database_url, api_keys)}
+    for shown in printed:
+        row = stored[UUID(shown["id"])]
+        assert row["key_hash"] == hash_api_key(shown["key"])
+        assert [column for column, value in row.items() if shown["key"] in str(value)] == []
+
+
+async def test_migrate_brings_an_empty_sqlite_file_to_the_latest_revision(tmp_path: Path) -> None:
+    (tmp_path / "autocharge.db").touch()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'autocharge.db'}"
+
+    run = await autocharge("migrate", "--database-url", url)
+
+    assert (run.code, run.stdout) == (0, "database is at the latest revision\n")
+    assert await is_up_to_date(url)
+
+
+async def test_migrate_brings_an_empty_postgresql_database_to_the_latest_revision() -> None:
+    async with throwaway_postgres() as url:
+        run = await autocharge("migrate", "--database-url", url)
+
+        assert (run.code, run.stdout) == (0, "database is at the latest revision\n")
+        assert await is_up_to_date(url)
+
+
+async def test_an_unknown_tenant_slug_is_a_one_line_error(database_url: str) -> None:
+    run = await autocharge("apikey", "create", "--tenant", "nobody", "--role", "admin", "--database-url", database_url)
+
+    assert (run.code, run.stdout, run.stderr) == (1, "", "error: tenant nobody not found\n")
+
+
+async def test_a_bad_role_is_a_usage_error_naming_the_roles(database_url: str) -> None:
+    run = await autocharge("apikey", "create", "--tenant", "acme", "--role", "owner", "--database-url", database_url)
+
+    # Drawn in a box, wrapped at 80 columns: compare the words.
+    words = " ".join(re.sub("[│╭╮╰╯─]", " ", run.stderr).split())
+    assert run.code == 2
+    assert "Invalid value for '--role': Value error, 'owner' is not one of 'admin', 'read_only'." in words
+    assert "Traceback" not in run.stderr
+
+
+async def test_an_unreachable_database_is_a_one_line_error_for_every_command(tmp_path: Path) -> None:
+    out_of_reach = f"sqlite+aiosqlite:///{tmp_path}/missing/folder/db"
+    cases = {
+        "migrate": ["migrate", "--database-url", UNREACHABLE_POSTGRES],
+        "tenant create": ["tenant", "create", "Acme", "--database-url", out_of_reach],
+        "apikey create": [
+            "apikey",
+            "create",
+            "--tenant",
+            "acme",
+            "--role",
+            "admin",
+            "--database-url",
+            UNREACHABLE_POSTGRES,
+        ],
+    }
+
+    runs = dict(zip(cases, await asyncio.gather(*(autocharge(*args) for args in cases.values())), strict=True))
+
+    refused = "error: database unavailable: [Errno 111] Connect call failed ('127.0.0.1', 1)"
+    # migrate logs its progress first (console format): the error is its last line, and there is no traceback.
+    assert {name: (run.code, run.stderr.splitlines()[-1]) for name, run in runs.items()} == {
+        "migrate": (1, refused),
+        "tenant create": (1, "error: database unavailable: unable to open database file"),
+        "apikey create": (1, refused),
+    }
+    assert [name for name, run in runs.items() if "Traceback" in run.stderr + run.stdout] == []
