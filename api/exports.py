@@ -119,7 +119,7 @@ class Exports:
         while True:
             # One unit of work per page: no session stays open while the client reads slowly.
             async with self.deps.uow(tenant_id) as uow:
-                page = await uow.users.page(PageRequest(MAX_PAGE_SIZE, after))
+                page = await uow.users.page(PageRequest(MAX_PAGE_SIZE, after, with_total=False))
                 tags = await uow.rfid_tags.for_users([user.id for user in page.items])
             by_user: dict[UUID, list[str]] = {}
             for tag in tags:
@@ -136,7 +136,7 @@ class Exports:
         after: str | None = None
         while True:
             async with self.deps.uow(tenant_id) as uow:
-                page = await uow.transactions.page(PageRequest(MAX_PAGE_SIZE, after), where)
+                page = await uow.transactions.page(PageRequest(MAX_PAGE_SIZE, after, with_total=False), where)
                 items = page.items
                 chargers = {c.id: c for c in await uow.chargers.get_many(list({t.charger_id for t in items}))}
                 user_ids = list({t.user_id for t in items if t.user_id is not None})

@@ -20,6 +20,8 @@ MAX_PAGE_SIZE = 500
 class PageRequest:
     first: int = DEFAULT_PAGE_SIZE
     after: str | None = None
+    # Counting every matching row costs a scan; a stream that pages through everything (an export) skips it.
+    with_total: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.first <= MAX_PAGE_SIZE:

@@ -28,7 +28,9 @@ async def keyset_page(
     descending: bool,
 ) -> Page[T]:
     """One page of `query` (already filtered) in `keys` order, with one cursor per item and the total count."""
-    total = (await execute(query.with_only_columns(func.count(), maintain_column_froms=True))).scalar_one()
+    total = None
+    if request.with_total:
+        total = (await execute(query.with_only_columns(func.count(), maintain_column_froms=True))).scalar_one()
     page_query = query
     if (after := request.after_key) is not None:
         page_query = page_query.where(_after(keys, _parse_key(keys, after), descending))
