@@ -15,7 +15,9 @@ from prometheus_client import CollectorRegistry
 from api.app import create_app
 from autocharge import jobs
 from autocharge.settings import Settings
+from domain.ports import ChargerCommands, UnitOfWorkFactory
 from domain.services.deps import Deps
+from infra.cluster import ClusterNode, redis_cluster
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
@@ -25,6 +27,11 @@ from infra.pubsub import bus_from_url
 from ocpp_server import ConnectionRegistry, OcppServer
 
 log = structlog.get_logger(__name__)
+
+# A command forwarded to another node waits for that node's own command timeout, plus this.
+FORWARDING_MARGIN_SECONDS = 5
+# On shutdown, HTTP requests still running after this are cancelled (e.g. a long CSV export).
+HTTP_SHUTDOWN_GRACE_SECONDS = 10
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -36,7 +43,8 @@ class _EmbeddedUvicorn(uvicorn.Server):
 
 
 class Autocharge:
-    """One server process: database, event bus, frame journal, OCPP server, GraphQL API and timers.
+    """One server process: database, event bus, frame journal, OCPP server, GraphQL API and timers; with
+    Redis, also a node of the cluster (charger presence, commands routed to the node holding a charger).
 
     `async with Autocharge(settings) as app:` starts everything; leaving the block stops accepting, closes
     chargers with 1001 so they reconnect elsewhere, flushes the journal and events, and closes the database.
@@ -46,15 +54,18 @@ class Autocharge:
         self.settings = settings
         self.metrics = CollectorRegistry()
         self.database = Database(settings.database_url)
-        self.bus = bus_from_url(settings.redis_url, settings.subscription_queue_size)
+        self.bus = bus_from_url(settings.redis_url, settings.subscription_queue_size, prefix=settings.redis_prefix)
         self.journal = BatchedFrameJournal(self.database.session_factory, self.bus)
         self.registry = ConnectionRegistry()
+        uow = SqlUnitOfWorkFactory(self.database.session_factory, self.bus)
+        self.cluster = self._join_cluster(uow)
+        commands: ChargerCommands = self.registry if self.cluster is None else self.cluster.commands
         self.deps = Deps(
-            uow=SqlUnitOfWorkFactory(self.database.session_factory, self.bus),
+            uow=uow,
             directory=SqlDirectory(self.database.session_factory),
             bus=self.bus,
             journal=self.journal,
-            commands=self.registry,
+            commands=commands,
         )
         self.ocpp = OcppServer(
             self.deps,
@@ -81,9 +92,27 @@ class Autocharge:
             log_config=None,
             lifespan="off",
             ws="websockets-sansio",
+            timeout_graceful_shutdown=HTTP_SHUTDOWN_GRACE_SECONDS,
         )
         self.http = _EmbeddedUvicorn(config)
         self._tasks: list[asyncio.Task[Any]] = []
+
+    def _join_cluster(self, uow: UnitOfWorkFactory) -> ClusterNode | None:
+        """With Redis: a node that claims the chargers connected here and routes commands to any node's chargers."""
+        if self.settings.redis_url is None:
+            return None  # one process: the registry is all there is
+        node = redis_cluster(
+            self.settings.redis_url,
+            self.settings.node_id,
+            self.registry,
+            uow,
+            prefix=self.settings.redis_prefix,
+            lease_seconds=self.settings.presence_ttl_seconds,
+            refresh_seconds=self.settings.presence_refresh_seconds,
+            command_timeout=self.settings.ocpp_command_timeout_seconds + FORWARDING_MARGIN_SECONDS,
+        )
+        self.registry.observe(node.claim, node.release)
+        return node
 
     @property
     def api_port(self) -> int:
@@ -105,6 +134,8 @@ class Autocharge:
     async def __aenter__(self) -> Self:
         await self.bus.start()
         await self.journal.start()
+        if self.cluster is not None:
+            await self.cluster.start()  # serving commands before any charger can connect here
         await self.ocpp.start()
         self._tasks.append(asyncio.create_task(self.http.serve(), name="http"))
         while not self.http.started:
@@ -122,12 +153,16 @@ class Autocharge:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         log.info("autocharge_stopping", node=self.settings.node_id)
-        await self.ocpp.stop()  # stop accepting; chargers get 1001 and reconnect elsewhere
-        self.http.should_exit = True
+        self.http.should_exit = True  # stops accepting at once; running requests may finish
+        # Stop accepting; every charger gets 1001 (it reconnects to another node), its disconnection is recorded
+        # unless it has moved, and its lease is released. No frame can come in or go out after this.
+        await self.ocpp.stop()
+        await self.journal.stop()  # every frame received or answered is written, and published, before exiting
         for task in self._tasks[1:]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.journal.stop()  # every frame received is written before the process exits
+        if self.cluster is not None:
+            await self.cluster.stop()  # no more commands served here; after HTTP, whose requests may use it
         await self.bus.close()
         await self.database.dispose()
         log.info("autocharge_stopped", node=self.settings.node_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./autocharge.db"
@@ -23,7 +23,13 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # Unset: one process, events stay in memory. Set: processes share events, presence and commands.
     redis_url: str | None = None
-    node_id: str = Field(default_factory=_default_node_id)
+    # Names this process in the cluster: the holder of its chargers' presence, the address of its commands.
+    node_id: str = Field(default_factory=_default_node_id, min_length=1)
+    # Every Redis key and channel starts with it: clusters (or test runs) can share one Redis.
+    redis_prefix: str = Field(default="autocharge", min_length=1, pattern=r"^[A-Za-z0-9._\-]+$")
+    # A node's claim on a charger lapses this long after its last refresh (e.g. the node died).
+    presence_ttl_seconds: float = Field(default=30, gt=0)
+    presence_refresh_seconds: float = Field(default=10, gt=0)
 
     host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
@@ -50,6 +56,12 @@ class Settings(BaseSettings):
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return url
+
+    @model_validator(mode="after")
+    def _refresh_within_ttl(self) -> Self:
+        if self.presence_refresh_seconds >= self.presence_ttl_seconds:
+            raise ValueError("presence_refresh_seconds must be shorter than presence_ttl_seconds")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 from uuid import UUID
 
+import structlog
 from websockets.frames import CloseCode
 
 from domain.errors import Unavailable
 from domain.model import Charger
+
+logger = structlog.get_logger(__name__)
+
+# Told a chargePointId when that charger connects to, or leaves, this process (the cluster's presence).
+Hook = Callable[[str], Awaitable[None]]
 
 
 class LiveSession(Protocol):
@@ -19,7 +26,7 @@ class LiveSession(Protocol):
     def charge_point_id(self) -> str: ...
     @property
     def charger_id(self) -> UUID: ...
-    async def close(self, code: int, reason: str) -> None: ...
+    async def close(self, code: int, reason: str, *, moved: bool = False) -> None: ...
     async def remote_start(self, connector_id: int, id_tag: str) -> bool: ...
     async def remote_stop(self, ocpp_transaction_id: str) -> bool: ...
 
@@ -32,6 +39,22 @@ class ConnectionRegistry:
         # Connect and disconnect of one charger are serialised, so a replaced connection's late
         # "disconnected" can never overwrite its successor's "connected".
         self._locks: dict[str, asyncio.Lock] = {}
+        self._on_connected: Hook | None = None
+        self._on_disconnected: Hook | None = None
+
+    def observe(self, on_connected: Hook, on_disconnected: Hook) -> None:
+        """Be told, under the charger's lock, when a charger connects here and when its connection here ends."""
+        self._on_connected, self._on_disconnected = on_connected, on_disconnected
+
+    async def announce(self, charge_point_id: str, connected: bool) -> None:
+        """Call the hook; its failure is logged, never the connection's failure."""
+        hook = self._on_connected if connected else self._on_disconnected
+        if hook is None:
+            return
+        try:
+            await hook(charge_point_id)
+        except Exception as error:
+            logger.warning("connection hook failed", charge_point_id=charge_point_id, error=repr(error))
 
     def is_connected(self, charge_point_id: str) -> bool:
         return charge_point_id in self._sessions
@@ -66,6 +89,15 @@ class ConnectionRegistry:
         if session is None:
             return False
         await session.close(code, reason)
+        return True
+
+    async def hand_over(self, charge_point_id: str, reason: str = "connected to another node") -> bool:
+        """Close the charger's connection here because it is connected elsewhere now: the charger's recorded
+        state belongs to its new connection and is left alone. False if it is not connected here."""
+        session = self._sessions.get(charge_point_id)
+        if session is None:
+            return False
+        await session.close(CloseCode.NORMAL_CLOSURE, reason, moved=True)
         return True
 
     # --- domain.ports.ChargerCommands ---

@@ -30,7 +30,9 @@ class OcppServer:
     Choices a charger can observe:
     - no common subprotocol (or none offered): the handshake is refused with HTTP 400;
     - unknown chargePointId or a path outside /ocpp/: 404; missing or wrong Basic password: 401; directory down: 503;
-    - a second connection of one charger closes the first with 1000 "replaced by a new connection";
+    - a second connection of one charger closes the first with 1000 "replaced by a new connection"; in a cluster,
+      its connection to another process closes the one here with 1000 "connected to another node" (through the
+      registry's connect/disconnect hooks and registry.hand_over, which the composition root wires up);
     - no OCPP frame for charger_idle_timeout_seconds: closed with 1000 (websocket pings keep the TCP connection
       checked but do not count as OCPP activity: chargers heartbeat at the interval we give them);
     - a frame over max_frame_bytes: closed with 1009 by websockets (that frame cannot be logged);

@@ -56,6 +56,8 @@ class ChargerSession:
         # The package's own response timeout is a fallback; command() enforces ours.
         self._charge_point = CHARGE_POINTS[version](context, self._connection, response_timeout=command_timeout + 5)
         self._closed = asyncio.Event()
+        self._connection_id: UUID | None = None  # set once the connection is recorded
+        self._moved = False  # closed because the charger connected to another process
         self._closer: asyncio.Task[None] | None = None
         self._log = logger.bind(charge_point_id=login.charge_point_id, ocpp_version=version)
 
@@ -83,7 +85,9 @@ class ChargerSession:
             if self._closer is not None:
                 await self._closer
 
-    async def close(self, code: int, reason: str) -> None:
+    async def close(self, code: int, reason: str, *, moved: bool = False) -> None:
+        """moved: the charger is connected to another process, whose connection owns its recorded state."""
+        self._moved = self._moved or moved
         await self._websocket.close(code, reason)
 
     def close_soon(self, code: int, reason: str) -> None:
@@ -105,14 +109,16 @@ class ChargerSession:
     async def _attach(self) -> bool:
         async with self._registry.lock(self.charge_point_id):
             try:
-                await chargers.charger_connected(
+                charger = await chargers.charger_connected(
                     self._deps.uow(self._login.tenant_id), self.charger_id, self._version, self._deps.clock
                 )
             except Exception as error:
                 self._log.warning("could not record the connection; refusing it", error=repr(error))
                 await self._websocket.close(CloseCode.TRY_AGAIN_LATER, "back office unavailable")
                 return False
+            self._connection_id = charger.connection_id
             previous = self._registry.attach(self)
+            await self._registry.announce(self.charge_point_id, connected=True)
         if isinstance(previous, ChargerSession):
             self._log.info("a new connection replaces the charger's previous one")
             previous.close_soon(CloseCode.NORMAL_CLOSURE, "replaced by a new connection")
@@ -123,9 +129,14 @@ class ChargerSession:
         async with self._registry.lock(self.charge_point_id):
             if not self._registry.detach(self):
                 return  # replaced: the newer connection owns the charger's state now
+            await self._registry.announce(self.charge_point_id, connected=False)
+            if self._moved:
+                self._log.info("charger moved to another process")
+                return
+            assert self._connection_id is not None  # _attach recorded it
             try:
                 await chargers.charger_disconnected(
-                    self._deps.uow(self._login.tenant_id), self.charger_id, self._deps.clock
+                    self._deps.uow(self._login.tenant_id), self.charger_id, self._connection_id, self._deps.clock
                 )
             except Exception as error:
                 self._log.warning("could not record the disconnection", error=repr(error))

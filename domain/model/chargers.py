@@ -30,6 +30,9 @@ class Charger(Entity):
     model: str | None = None
     firmware_version: str | None = None
     last_seen_at: datetime | None = None
+    # A fresh id per websocket connection: a connection that ended late (on another process) can then
+    # tell that the charger has since reconnected, and leave its state alone.
+    connection_id: UUID | None = None
     created_at: datetime
 
     @property

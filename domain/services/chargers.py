@@ -60,9 +60,11 @@ async def set_autocharge_supported(uow: UnitOfWork, cmd: SetAutochargeSupported)
 
 
 async def charger_connected(uow: UnitOfWork, charger_id: UUID, ocpp_version: str, clock: Clock = utcnow) -> Charger:
+    """Record a new connection; the returned charger's connection_id names it (see charger_disconnected)."""
     async with uow:
         charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
         charger.connection_state = ConnectionState.CONNECTED
+        charger.connection_id = new_id()
         charger.ocpp_version = ocpp_version
         charger.last_seen_at = clock()
         await uow.chargers.update(charger)
@@ -71,10 +73,17 @@ async def charger_connected(uow: UnitOfWork, charger_id: UUID, ocpp_version: str
     return charger
 
 
-async def charger_disconnected(uow: UnitOfWork, charger_id: UUID, clock: Clock = utcnow) -> Charger:
+async def charger_disconnected(
+    uow: UnitOfWork, charger_id: UUID, connection_id: UUID, clock: Clock = utcnow
+) -> Charger:
+    """Record the end of the connection `connection_id`; nothing changes if the charger has connected since,
+    here or on another process, so a late disconnection never overwrites a newer connection."""
     async with uow:
         charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
+        if charger.connection_id != connection_id:
+            return charger
         charger.connection_state = ConnectionState.DISCONNECTED
+        charger.connection_id = None
         charger.last_seen_at = clock()
         await uow.chargers.update(charger)
         changed(uow, charger, ChargerChange.DISCONNECTED)

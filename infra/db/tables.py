@@ -200,6 +200,7 @@ class ChargerRow(SQLModel, table=True):
     model: str | None = _str(100)
     firmware_version: str | None = _str(100)
     last_seen_at: datetime | None = _time()
+    connection_id: UUID | None = _uuid()
     created_at: datetime = _time()
 
 

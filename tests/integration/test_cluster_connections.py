@@ -1,0 +1,33 @@
+"""On both databases: the connection id is stored; a late disconnection of an older connection is ignored."""
+
+from __future__ import annotations
+
+from domain.events import ChargerChange, ChargerStatusChanged
+from domain.model import ConnectionState
+from domain.services import chargers
+from infra.db.unit_of_work import SqlUnitOfWorkFactory
+from tests.databases import RecordingBus, Seed
+
+
+async def test_only_the_current_connection_ending_disconnects_the_charger(
+    seed: Seed, uow_factory: SqlUnitOfWorkFactory, bus: RecordingBus
+) -> None:
+    tenant = await seed.tenant()
+    charger = await seed.charger(tenant.id)
+    old = await chargers.charger_connected(uow_factory(tenant.id), charger.id, "1.6")
+    new = await chargers.charger_connected(uow_factory(tenant.id), charger.id, "1.6")  # on another process
+    assert old.connection_id is not None and new.connection_id is not None
+
+    await chargers.charger_disconnected(uow_factory(tenant.id), charger.id, old.connection_id)
+    async with uow_factory(tenant.id) as uow:
+        stored = await uow.chargers.get(charger.id)
+    assert stored is not None
+    assert (stored.connection_state, stored.connection_id) == (ConnectionState.CONNECTED, new.connection_id)
+
+    await chargers.charger_disconnected(uow_factory(tenant.id), charger.id, new.connection_id)
+    async with uow_factory(tenant.id) as uow:
+        stored = await uow.chargers.get(charger.id)
+    assert stored is not None
+    assert (stored.connection_state, stored.connection_id) == (ConnectionState.DISCONNECTED, None)
+    changes = [e.change for e in bus.events if isinstance(e, ChargerStatusChanged)]
+    assert changes == [ChargerChange.CONNECTED, ChargerChange.CONNECTED, ChargerChange.DISCONNECTED]
