@@ -80,18 +80,37 @@ async def _start_once(
 
 
 async def report_meter_values(
-    uow: UnitOfWork, cmd: ReportMeterValues, clock: Clock = utcnow
+    uow_factory: UnitOfWorkFactory, tenant_id: UUID, cmd: ReportMeterValues, clock: Clock = utcnow
 ) -> tuple[Transaction, Verdict | None] | None:
-    """Keep energy current; on 2.0.1 also attribute a transaction whose token arrived late. None: unknown id."""
+    """Keep energy current, and judge a token presented mid-transaction (2.0.1). None: unknown transaction.
+
+    A transaction that started without a token (2.0.1 starts on plug-in) is attributed to the first token
+    it presents, which a waiting pairing session may capture like any other; a later, different token is
+    judged on its own and changes nothing.
+    """
+    allow_capture = True
+    for _attempt in range(2):
+        try:
+            return await _report_once(uow_factory(tenant_id), cmd, clock, allow_capture)
+        except PairingRaceLost:
+            allow_capture = False
+    raise AssertionError("unreachable: the second pass never captures")
+
+
+async def _report_once(
+    uow: UnitOfWork, cmd: ReportMeterValues, clock: Clock, allow_capture: bool
+) -> tuple[Transaction, Verdict | None] | None:
     async with uow:
         charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
         transaction = await uow.transactions.by_ocpp_id(charger.id, cmd.ocpp_transaction_id)
         if transaction is None:
             return None
         verdict = None
-        if cmd.token is not None and not transaction.id_tag:
-            verdict = await judge(uow, charger, cmd.token, clock(), allow_capture=False)
-            _attribute(transaction, verdict)
+        if cmd.token is not None:
+            first_token = not transaction.id_tag
+            verdict = await judge(uow, charger, cmd.token, clock(), allow_capture and first_token)
+            if first_token:
+                _attribute(transaction, verdict)
         if cmd.energy_wh is not None and transaction.is_active:
             transaction.meter_last_wh = cmd.energy_wh
         await uow.transactions.update(transaction)

@@ -146,7 +146,10 @@ class ChargePoint16(BaseChargePoint):
 
     async def _report_energy(self, ocpp_transaction_id: str, wh: int, at: datetime) -> None:
         command = ReportMeterValues(self.charger_id, ocpp_transaction_id, wh, at)
-        if await transactions.report_meter_values(self.uow(), command, self.ctx.deps.clock) is None:
+        if (
+            await transactions.report_meter_values(self.ctx.deps.uow, self.tenant_id, command, self.ctx.deps.clock)
+            is None
+        ):
             self.log.warning("meter values for an unknown transaction", transaction_id=ocpp_transaction_id)
 
     # --- commands to the charger ---

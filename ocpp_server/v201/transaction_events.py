@@ -74,7 +74,7 @@ class TransactionEvents:
             reading.timestamp if reading else at,
             token,
         )
-        result = await transactions.report_meter_values(self._deps.uow(self._tenant_id), command, self._deps.clock)
+        result = await transactions.report_meter_values(self._deps.uow, self._tenant_id, command, self._deps.clock)
         if result is None:
             # Its Started never reached us (lost, or sent to another back office): start it here, nothing is dropped.
             self._log.warning("transaction event for an unknown transaction", transaction_id=transaction_id)

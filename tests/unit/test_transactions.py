@@ -85,7 +85,7 @@ async def test_energy_follows_meter_values_and_the_stop(world: World) -> None:
     )
     assert (tx.origin, tx.vehicle_id) == (TransactionOrigin.RFID, only.id)  # the single vehicle, without Autocharge
     metered = await transactions.report_meter_values(
-        world.uow(), ReportMeterValues(charger.id, tx.ocpp_transaction_id, 3500, world.clock.now)
+        world.factory, world.tenant_a, ReportMeterValues(charger.id, tx.ocpp_transaction_id, 3500, world.clock.now)
     )
     assert metered is not None and metered[0].energy_wh == 2500
     stop = StopTransaction(
@@ -112,7 +112,8 @@ async def test_a_token_presented_after_a_201_start_attributes_the_transaction(wo
     )
     assert tx.id_tag == ""
     result = await transactions.report_meter_values(
-        world.uow(),
+        world.factory,
+        world.tenant_a,
         ReportMeterValues(charger.id, "tx-9", None, world.clock.now, Token.from_ocpp201("0A1B2C3D4E5F", "MacAddress")),
     )
     assert result is not None
@@ -145,3 +146,49 @@ async def test_remote_start_on_a_disconnected_charger_is_unavailable(world: Worl
         await remote.remote_start(
             world.uow(), FakeCommands(), RemoteStartTransaction(charger.id, 1, user.id), world.clock
         )
+
+
+async def test_a_different_token_presented_mid_transaction_is_judged_on_its_own(world: World) -> None:
+    charger = await world.charger()
+    vehicle = await world.vehicle(await world.user())
+    await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, "0A1B2C3D4E5F"))
+    token = Token.from_ocpp201("0A1B2C3D4E5F", "MacAddress")
+    await transactions.start_transaction(
+        world.factory, world.tenant_a, _start(charger.id, token, "tx-1", "tx-1", at=world.clock.now)
+    )
+    stranger = Token.from_ocpp201("NOBODY-CARD", "ISO14443")
+    result = await transactions.report_meter_values(
+        world.factory, world.tenant_a, ReportMeterValues(charger.id, "tx-1", 2000, world.clock.now, stranger)
+    )
+    assert result is not None
+    transaction, verdict = result
+    assert verdict is not None and verdict.status is AuthorizationStatus.INVALID
+    assert (transaction.origin, transaction.vehicle_id, transaction.authorization) == (
+        TransactionOrigin.AUTOCHARGE,
+        vehicle.id,
+        AuthorizationStatus.ACCEPTED,
+    )
+
+
+async def test_a_token_first_presented_mid_transaction_can_be_captured_by_pairing(world: World) -> None:
+    from domain.commands import StartPairing
+    from domain.model import PairingStatus
+    from domain.services import pairing
+
+    charger = await world.charger()
+    vehicle = await world.vehicle(await world.user())
+    session = await pairing.start_pairing(world.uow(), StartPairing(vehicle.id, charger.id, 60), world.clock)
+    await transactions.start_transaction(
+        world.factory, world.tenant_a, _start(charger.id, None, "tx-2", "tx-2", at=world.clock.now)
+    )
+    token = Token.from_ocpp201("0A1B2C3D4E5F", "MacAddress")
+    result = await transactions.report_meter_values(
+        world.factory, world.tenant_a, ReportMeterValues(charger.id, "tx-2", None, world.clock.now, token), world.clock
+    )
+    assert result is not None
+    transaction, verdict = result
+    assert verdict is not None and verdict.accepted
+    assert (transaction.origin, transaction.vehicle_id) == (TransactionOrigin.AUTOCHARGE, vehicle.id)
+    async with world.uow() as uow:
+        stored = await uow.pairing.get(session.id)
+    assert stored is not None and stored.status is PairingStatus.PAIRED
