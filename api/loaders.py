@@ -10,6 +10,7 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from domain import model as dm
+from domain.errors import NotFound
 from domain.ports import UnitOfWork
 from domain.services.deps import Deps
 
@@ -33,6 +34,14 @@ def _grouped(keys: Sequence[UUID], found: Sequence[T], key_of: Callable[[T], UUI
     for item in found:
         groups[key_of(item)].append(item)
     return [groups.get(key, []) for key in keys]
+
+
+async def require(loader: DataLoader[UUID, E | None], key: UUID, what: str) -> E:
+    """A related row that must exist: NotFound only when it was deleted under the request."""
+    entity = await loader.load(key)
+    if entity is None:
+        raise NotFound(f"{what} {key} not found")
+    return entity
 
 
 class Loaders:

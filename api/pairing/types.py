@@ -8,8 +8,8 @@ import strawberry
 
 import api.enums  # noqa: F401 - registers the domain enums with strawberry
 from api.context import Info
+from api.loaders import require
 from domain import model as dm
-from domain.errors import NotFound
 
 if TYPE_CHECKING:
     from api.chargers.types import Charger
@@ -46,18 +46,14 @@ class PairingSession:
     async def vehicle(self, info: Info) -> Annotated[Vehicle, strawberry.lazy("api.vehicles.types")]:
         from api.vehicles.types import Vehicle
 
-        vehicle = await info.context.loaders.vehicles.load(self.vehicle_uuid)
-        if vehicle is None:
-            raise NotFound(f"vehicle {self.vehicle_uuid} not found")
+        vehicle = await require(info.context.loaders.vehicles, self.vehicle_uuid, "vehicle")
         return Vehicle.from_entity(vehicle)
 
     @strawberry.field
     async def charger(self, info: Info) -> Annotated[Charger, strawberry.lazy("api.chargers.types")]:
         from api.chargers.types import Charger
 
-        charger = await info.context.loaders.chargers.load(self.charger_uuid)
-        if charger is None:
-            raise NotFound(f"charger {self.charger_uuid} not found")
+        charger = await require(info.context.loaders.chargers, self.charger_uuid, "charger")
         return Charger.from_entity(charger)
 
     @strawberry.field

@@ -9,9 +9,9 @@ import strawberry
 import api.enums  # noqa: F401 - registers the domain enums with strawberry
 from api.context import Info
 from api.fields import field
+from api.loaders import require
 from api.pagination import PageInfo, as_utc, page_info, total
 from domain import model as dm
-from domain.errors import NotFound
 from domain.ids import parse_id
 from domain.pagination import Page
 from domain.queries import ChargingSummary as ChargingSummaryValue
@@ -65,9 +65,7 @@ class Transaction:
     async def charger(self, info: Info) -> Annotated[Charger, strawberry.lazy("api.chargers.types")]:
         from api.chargers.types import Charger
 
-        charger = await info.context.loaders.chargers.load(self.charger_uuid)
-        if charger is None:
-            raise NotFound(f"charger {self.charger_uuid} not found")
+        charger = await require(info.context.loaders.chargers, self.charger_uuid, "charger")
         return Charger.from_entity(charger)
 
     @strawberry.field

@@ -9,9 +9,9 @@ import strawberry
 import api.enums  # noqa: F401 - registers the domain enums with strawberry
 from api.context import Info
 from api.fields import field
+from api.loaders import require
 from api.pagination import DEFAULT_PAGE_SIZE, PageInfo, as_utc, page_info, page_request, total
 from domain import model as dm
-from domain.errors import NotFound
 from domain.identifiers import parse_evccid
 from domain.pagination import Page
 from domain.queries import TransactionFilter
@@ -50,9 +50,7 @@ class Vehicle:
     async def user(self, info: Info) -> Annotated[User, strawberry.lazy("api.users.types")]:
         from api.users.types import User
 
-        user = await info.context.loaders.users.load(self.user_uuid)
-        if user is None:  # a vehicle always has its user; only a concurrent deletion gets here
-            raise NotFound(f"user {self.user_uuid} not found")
+        user = await require(info.context.loaders.users, self.user_uuid, "user")
         return User.from_entity(user)
 
     @strawberry.field
@@ -127,9 +125,7 @@ class VehicleIdentifier:
 
     @strawberry.field
     async def vehicle(self, info: Info) -> Vehicle:
-        vehicle = await info.context.loaders.vehicles.load(self.vehicle_uuid)
-        if vehicle is None:
-            raise NotFound(f"vehicle {self.vehicle_uuid} not found")
+        vehicle = await require(info.context.loaders.vehicles, self.vehicle_uuid, "vehicle")
         return Vehicle.from_entity(vehicle)
 
     @field(description="the charger it was captured on (PAIRING)")
@@ -186,7 +182,5 @@ class UnrecognisedIdentifier:
     async def charger(self, info: Info) -> Annotated[Charger, strawberry.lazy("api.chargers.types")]:
         from api.chargers.types import Charger
 
-        charger = await info.context.loaders.chargers.load(self.charger_uuid)
-        if charger is None:
-            raise NotFound(f"charger {self.charger_uuid} not found")
+        charger = await require(info.context.loaders.chargers, self.charger_uuid, "charger")
         return Charger.from_entity(charger)
