@@ -1,0 +1,1 @@
+"""Load generators and benchmarks that print figures as JSON; see README.md."""

@@ -1,0 +1,299 @@
+"""One command for the OCPP benchmarks: the bare reference, then `autocharge serve`, per scenario, as JSON.
+
+    python -m benchmarks.run                                  # the default scenarios, a few minutes
+    python -m benchmarks.run --scenarios authorize,full-session:2.0.1 --duration 20
+
+For each scenario the bare websockets server (benchmarks/bare_server.py) is started pinned to one core
+(taskset -c 0) and measured by the load generator pinned to the other (taskset -c 1); then `autocharge
+serve` is started the same way on a throwaway PostgreSQL database (created, migrated with `autocharge
+migrate`, given a tenant, an admin key, the chargers and their drivers' vehicles) with Real-Time Logs on,
+and measured the same way. Prints one JSON object per scenario (both figures, the ratio, the targets), then a
+table; stops the servers and drops the database. PostgreSQL itself is not pinned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks import _seeding
+from benchmarks._servers import AutochargeServer, BareServer, Server, pinned
+from benchmarks._targets import compare, table
+from benchmarks.profile_breakdown import breakdown
+
+DEFAULT_SCENARIOS = "authorize,authorize-rate,full-session:1.6,full-session:2.0.1,idle,ocpplogs"
+KNOWN = ("authorize", "authorize-rate", "heartbeat", "full-session", "idle", "ocpplogs")
+# Descriptors autocharge keeps besides its chargers' sockets: database pool, listeners, logs, pipes.
+_SERVER_SPARE_FILES = 200
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    version: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}:{self.version}"
+
+
+def parse_scenarios(text: str) -> list[Scenario]:
+    scenarios = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, version = item.partition(":")
+        if name not in KNOWN or version not in ("", "1.6", "2.0.1"):
+            raise SystemExit(f"unknown scenario {item!r}: choose from {', '.join(KNOWN)} (optionally :1.6 or :2.0.1)")
+        scenarios.append(Scenario(name, version or "1.6"))
+    return scenarios
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self.args = args
+        self.workdir = workdir
+        self.database_name = _seeding.throwaway_name("run")
+        self.database_url = ""
+        self.tenant: _seeding.Tenant | None = None
+        self.fleet: _seeding.Fleet | None = None
+        self.open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+    # --- the database ---
+
+    def prepare(self, scenarios: list[Scenario]) -> None:
+        args = self.args
+        chargers = max(self.chargers_for(s) for s in scenarios)
+        vehicles = max([self.chargers_for(s) for s in scenarios if s.name != "idle"] or [1])
+        began = time.monotonic()
+        self.database_url = asyncio.run(_seeding.create_database(args.database_server_url, self.database_name))
+        _seeding.migrate(self.database_url)
+        self.tenant = _seeding.create_tenant(self.database_url, f"Bench {os.getpid()}")
+        self.fleet = asyncio.run(_seeding.seed_fleet(self.database_url, self.tenant.id, chargers, vehicles))
+        seconds = time.monotonic() - began
+        note(f"database {self.database_name}: {chargers} chargers, {vehicles} vehicles ({seconds:.1f} s)")
+
+    def cleanup(self) -> None:
+        if self.database_url and not self.args.keep_database:
+            asyncio.run(_seeding.drop_database(self.args.database_server_url, self.database_name))
+
+    def chargers_for(self, scenario: Scenario) -> int:
+        if scenario.name == "idle":
+            return min(self.args.idle_chargers, self.open_files - _SERVER_SPARE_FILES)
+        return self.args.chargers
+
+    # --- one scenario ---
+
+    def run(self, scenario: Scenario) -> dict[str, Any]:
+        result: dict[str, Any] = {"scenario": scenario.name, "ocpp": scenario.version}
+        if scenario.name == "idle":
+            result["requested_chargers"] = self.args.idle_chargers
+            if self.chargers_for(scenario) < self.args.idle_chargers:
+                result["limited_by"] = (
+                    f"RLIMIT_NOFILE: one process may hold {self.open_files} descriptors here and the hard limit "
+                    f"cannot be raised, so the server can take at most {self.chargers_for(scenario)} chargers"
+                )
+        if scenario.name != "ocpplogs":
+            with BareServer(self.log(f"bare-{scenario.name}"), self.args.server_cpu, self.args.bare_uvloop) as bare:
+                bare.start()
+                note(f"{scenario.label}: bare server (pid {bare.pid})")
+                result["bare"] = self.load(scenario, bare)
+        result["autocharge"], result["checks"] = self.run_autocharge(scenario)
+        compare(result)
+        return result
+
+    def run_autocharge(self, scenario: Scenario) -> tuple[dict[str, Any], dict[str, Any]]:
+        before = self.counts()
+        server = AutochargeServer(self.database_url, self.log(f"autocharge-{scenario.name}"), self.args.server_cpu)
+        try:
+            server.start()
+            note(f"{scenario.label}: autocharge serve (pid {server.pid})")
+            profiler = self.profile(scenario, server)
+            figures = self.load(scenario, server)
+            if profiler is not None:
+                profiler.join()
+                figures["profile"] = profiler.result
+        finally:
+            stop_seconds = server.stop(timeout=180)
+        after = self.counts()
+        totals = figures.get("totals", {})
+        checks = {
+            "server_stop_s": round(stop_seconds, 1),
+            "frames_expected": totals.get("calls_sent", 0) + totals.get("answers", 0) if totals else None,
+            "frames_stored": after["frames"] - before["frames"],
+            "transactions_expected": totals.get("transactions_started") if totals else None,
+            "transactions_stored": after["transactions"] - before["transactions"],
+            "transactions_completed": after["completed"] - before["completed"],
+            "db_transactions": after["xacts"] - before["xacts"],
+        }
+        if totals.get("calls_sent"):
+            checks["db_transactions_per_call"] = round(checks["db_transactions"] / totals["calls_sent"], 2)
+        return figures, checks
+
+    def counts(self) -> dict[str, int]:
+        async def read() -> dict[str, int]:
+            import asyncpg
+
+            connection = await asyncpg.connect(_seeding.asyncpg_dsn(self.database_url))
+            try:
+                await connection.execute("SELECT pg_stat_clear_snapshot()")
+                return {
+                    "frames": await connection.fetchval("SELECT count(*) FROM ocpp_log_entries"),
+                    "transactions": await connection.fetchval("SELECT count(*) FROM transactions"),
+                    "completed": await connection.fetchval(
+                        "SELECT count(*) FROM transactions WHERE status = 'COMPLETED'"
+                    ),
+                    "xacts": await connection.fetchval(
+                        "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+                    ),
+                }
+            finally:
+                await connection.close()
+
+        time.sleep(1.0)  # PostgreSQL publishes its statistics with a delay of up to a second
+        return asyncio.run(read())
+
+    # --- the generators ---
+
+    def load(self, scenario: Scenario, server: Server) -> dict[str, Any]:
+        args = self.args
+        if scenario.name == "ocpplogs":
+            assert isinstance(server, AutochargeServer) and self.tenant and self.fleet
+            argv = [
+                *("-m", "benchmarks.ocpplogs_latency", "--ocpp-port", str(server.ocpp_port)),
+                *("--api-url", server.api_url, "--api-key", self.tenant.key, "--ocpp", scenario.version),
+                *("--chargers", str(args.chargers), "--rate", str(args.logs_rate)),
+                *("--duration", str(args.duration), "--warmup", str(args.warmup)),
+                *("--charger-id", str(self.fleet.charger_ids[0]), "--server-pid", str(server.pid)),
+            ]
+        else:
+            idle = scenario.name == "idle"
+            name = "authorize" if scenario.name == "authorize-rate" else scenario.name
+            argv = [
+                *("-m", "benchmarks.loadgen", "--port", str(server.ocpp_port), "--scenario", name),
+                *("--ocpp", scenario.version, "--chargers", str(self.chargers_for(scenario))),
+                *("--duration", str(args.idle_duration if idle else args.duration)),
+                *("--warmup", str(args.idle_warmup if idle else args.warmup)),
+                *("--meter-values", str(args.meter_values), "--heartbeat-interval", str(args.idle_heartbeat)),
+                *("--server-pid", str(server.pid)),
+            ]
+            if scenario.name == "authorize-rate":
+                argv += ["--rate", str(args.rate)]
+            if idle:  # at most 10,000 sockets per generator process, so its own work stays small
+                argv += ["--processes", str(-(-self.chargers_for(scenario) // 10_000))]
+        log = self.log(f"generator-{scenario.name}")
+        with log.open("ab") as stderr:
+            done = subprocess.run(
+                pinned([sys.executable, *argv], args.generator_cpu),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                timeout=args.idle_duration + 900,
+                check=False,
+            )
+        if done.returncode != 0 or not done.stdout.strip():
+            raise RuntimeError(f"the generator failed ({done.returncode}); see {log}")
+        figures: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+        return figures
+
+    def profile(self, scenario: Scenario, server: AutochargeServer) -> _Profiler | None:
+        if self.args.profile is None or scenario.name not in self.args.profile_scenarios.split(","):
+            return None
+        directory = Path(self.args.profile)
+        directory.mkdir(parents=True, exist_ok=True)
+        output = directory / f"{scenario.name}-{scenario.version}.txt"
+        delay = self.args.warmup + 2.0  # connecting 100 chargers and the warm-up
+        profiler = _Profiler(server.pid, output, delay, max(1.0, self.args.duration - 1))
+        profiler.start()
+        return profiler
+
+    def log(self, name: str) -> Path:
+        return self.workdir / f"{name}.log"
+
+
+class _Profiler(threading.Thread):
+    """py-spy on the server during the measured window; the breakdown by category when done."""
+
+    def __init__(self, pid: int, output: Path, delay: float, duration: float) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.output, self.delay, self.duration = pid, output, delay, duration
+        self.result: dict[str, Any] | None = None
+
+    def run(self) -> None:
+        time.sleep(self.delay)
+        py_spy = str(Path(sys.executable).with_name("py-spy"))
+        argv = [py_spy, "record", "--pid", str(self.pid), "--duration", str(int(self.duration))]
+        argv += ["--rate", "100", "--nonblocking", "--format", "raw", "-o", str(self.output)]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not self.output.exists():
+            self.result = {"error": (done.stderr or "py-spy failed").strip()[-500:]}
+            return
+        self.result = breakdown(str(self.output), top=12)
+
+
+def note(text: str) -> None:
+    sys.stderr.write(f"[bench] {text}\n")
+    sys.stderr.flush()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", default=DEFAULT_SCENARIOS, help=f"[default: {DEFAULT_SCENARIOS}]")
+    parser.add_argument("--chargers", type=int, default=100, help="chargers of the load scenarios")
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--rate", type=float, default=2000.0, help="authorize-rate: Authorize/s in total")
+    parser.add_argument("--meter-values", type=int, default=3, help="full-session: readings per session")
+    parser.add_argument("--idle-chargers", type=int, default=5_000, help="the target run uses 20000")
+    parser.add_argument("--idle-heartbeat", type=float, default=300.0, help="idle: seconds between heartbeats")
+    parser.add_argument("--idle-duration", type=float, default=60.0)
+    parser.add_argument("--idle-warmup", type=float, default=5.0)
+    parser.add_argument("--logs-rate", type=float, default=1000.0, help="ocpplogs: frames/s the chargers send")
+    parser.add_argument("--server-cpu", default="0", help="taskset CPU list for the servers")
+    parser.add_argument("--generator-cpu", default="1", help="taskset CPU list for the generators")
+    parser.add_argument("--bare-uvloop", action="store_true", help="run the bare server on uvloop")
+    parser.add_argument("--database-server-url", default=_seeding.DEFAULT_SERVER_URL)
+    parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the autocharge server; raw profiles go here")
+    parser.add_argument("--profile-scenarios", default="authorize,full-session")
+    parser.add_argument("--output", help="also write the JSON results to this file")
+    parser.add_argument("--logs", metavar="DIR", help="where server and generator logs go [default: a new temp dir]")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    scenarios = parse_scenarios(args.scenarios)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the servers and generators inherit it
+    logs = Path(args.logs) if args.logs else Path(tempfile.mkdtemp(prefix="autocharge-bench-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    results: list[dict[str, Any]] = []
+    bench = Bench(args, logs)
+    try:
+        bench.prepare(scenarios)
+        for scenario in scenarios:
+            try:
+                result = bench.run(scenario)
+            except (RuntimeError, subprocess.TimeoutExpired) as error:
+                result = {"scenario": scenario.name, "ocpp": scenario.version, "error": str(error)}
+            results.append(result)
+            print(json.dumps(result), flush=True)
+    finally:
+        bench.cleanup()
+    if args.output:
+        Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results), flush=True)
+    note(f"server and generator logs: {logs}")
+
+
+if __name__ == "__main__":
+    main()
