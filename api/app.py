@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
+from api.auth import PRINCIPAL_TTL_SECONDS, PrincipalCache
 from api.exports import Exports
 from api.metrics import ApiMetrics, HttpMetricsMiddleware
 from api.schema import make_schema
@@ -28,6 +29,7 @@ def create_app(
     subscription_queue_size: int,
     database_ready: Callable[[], Awaitable[None]] | None = None,
     metrics: CollectorRegistry | None = None,
+    principal_ttl: float = PRINCIPAL_TTL_SECONDS,
 ) -> Starlette:
     """Build the API around the composition root's ports.
 
@@ -35,9 +37,11 @@ def create_app(
     enforces it, and a subscription that overflowed ends with UNAVAILABLE; it is kept in app.state for
     diagnostics. `database_ready` defaults to the directory's ping. `metrics` is the registry to register
     on (a new one per app when None, never the global one, so several apps can live in one process).
+    `principal_ttl` is how long an accepted API key is remembered (0: looked up on every request); a revoked
+    key keeps working that long in this process (see api.auth.PrincipalCache).
     """
     api_metrics = ApiMetrics(metrics if metrics is not None else CollectorRegistry())
-    view = GraphQLView(make_schema(max_depth), deps, api_metrics)
+    view = GraphQLView(make_schema(max_depth), deps, api_metrics, PrincipalCache(deps.directory, principal_ttl))
     exports = Exports(deps)
     ready_check = database_ready or deps.directory.ping
 

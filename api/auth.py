@@ -1,11 +1,20 @@
-"""Where API keys come from: the Authorization header, or a websocket's connection_init payload."""
+"""Where API keys come from (the Authorization header, a websocket's connection_init payload), and who they are."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from domain.errors import Unauthenticated
+from domain.model import Principal
+from domain.ports import Directory
+from domain.secrets import hash_api_key
+from domain.services.tenants import authenticate
+
 _BEARER = "bearer "
+PRINCIPAL_TTL_SECONDS = 30.0
+_MAX_PRINCIPALS = 1024
 
 
 def bearer_key(header: str | None) -> str | None:
@@ -21,3 +30,53 @@ def key_from_params(params: Mapping[str, Any] | None) -> str | None:
         if name.lower() == "authorization" and isinstance(value, str):
             return bearer_key(value)
     return None
+
+
+class PrincipalCache:
+    """The domain's `authenticate`, remembering each accepted key for `ttl` seconds in this process.
+
+    Every request carries its key, and looking it up is a database round trip per request. The price: a
+    revoked key (or a deleted tenant) keeps working for up to `ttl` seconds in each process that accepted it
+    recently. Refusals are not remembered, so a key created a moment ago works at once. Entries are keyed by
+    the key's SHA-256, never by the secret itself.
+    """
+
+    def __init__(
+        self,
+        directory: Directory,
+        ttl: float = PRINCIPAL_TTL_SECONDS,
+        *,
+        max_entries: int = _MAX_PRINCIPALS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._directory = directory
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    async def authenticate(self, key: str | None) -> Principal:
+        """The caller's principal; the domain's Unauthenticated (with its reason) otherwise."""
+        if not key or self._ttl <= 0:
+            return await authenticate(self._directory, key)
+        digest = hash_api_key(key.strip())
+        now = self._clock()
+        entry = self._entries.get(digest)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        try:
+            principal = await authenticate(self._directory, key)
+        except Unauthenticated:
+            self._entries.pop(digest, None)
+            raise
+        self._remember(digest, now + self._ttl, principal)
+        return principal
+
+    def _remember(self, digest: str, expires: float, principal: Principal) -> None:
+        if len(self._entries) >= self._max_entries:
+            now = self._clock()
+            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+            while len(self._entries) >= self._max_entries:  # all still fresh: drop the oldest
+                del self._entries[next(iter(self._entries))]
+        self._entries.pop(digest, None)  # re-inserted last, so the dict stays in expiry order
+        self._entries[digest] = (expires, principal)

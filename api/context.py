@@ -8,19 +8,27 @@ from uuid import UUID
 import strawberry
 from starlette.requests import HTTPConnection
 
+from api.auth import PrincipalCache
 from api.loaders import Loaders
 from api.metrics import ApiMetrics
 from domain.errors import DomainError, Unauthenticated
 from domain.model import Principal
 from domain.ports import UnitOfWork
 from domain.services.deps import Deps
-from domain.services.tenants import authenticate
 
 
 class Context:
     """Who is calling, what the domain gives us, and the DataLoaders of this request."""
 
-    def __init__(self, deps: Deps, metrics: ApiMetrics, connection: HTTPConnection, *, websocket: bool) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        metrics: ApiMetrics,
+        connection: HTTPConnection,
+        *,
+        websocket: bool,
+        principals: PrincipalCache | None = None,
+    ) -> None:
         self.deps = deps
         self.metrics = metrics
         self.connection = connection
@@ -30,11 +38,12 @@ class Context:
         self._principal: Principal | None = None
         self._auth_error: DomainError = Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
         self._loaders: Loaders | None = None
+        self._principals = principals or PrincipalCache(deps.directory, ttl=0)
 
     async def authenticate(self, key: str | None) -> Principal | None:
         """Resolve the key; on failure keep the domain's reason, raised when a field needs the principal."""
         try:
-            self._principal = await authenticate(self.deps.directory, key)
+            self._principal = await self._principals.authenticate(key)
         except DomainError as error:
             self._principal, self._auth_error = None, error
         return self._principal

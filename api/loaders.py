@@ -71,6 +71,12 @@ class Loaders:
             self._connectors_by_charger, cache=cache
         )
 
+    async def prime_chargers(self, uow: UnitOfWork, charger_ids: set[UUID]) -> None:
+        """Read a page's chargers in the page's own unit of work, sparing the loader a session of its own."""
+        if self.chargers.cache and charger_ids:
+            found = await uow.chargers.get_many(list(charger_ids))
+            self.chargers.prime_many({charger.id: charger for charger in found})
+
     async def _read(self, query: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         async with self._deps.uow(self._tenant_id) as uow:
             return await query(uow)  # read only: leaving without commit rolls back nothing

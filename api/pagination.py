@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from domain.pagination import DEFAULT_PAGE_SIZE, Page, PageRequest
 
-__all__ = ["DEFAULT_PAGE_SIZE", "PageInfo", "as_utc", "page_info", "page_request", "total"]
+__all__ = ["DEFAULT_PAGE_SIZE", "PageInfo", "as_utc", "page_info", "page_request", "selects", "total"]
 
 
 @strawberry.type
@@ -18,9 +19,27 @@ class PageInfo:
     end_cursor: str | None
 
 
-def page_request(first: int, after: str | None) -> PageRequest:
-    """Raises the domain's Invalid (VALIDATION) for first outside 0..500 or a cursor we did not issue."""
-    return PageRequest(first=first, after=after)
+def page_request(first: int, after: str | None, info: strawberry.Info[Any, Any] | None = None) -> PageRequest:
+    """Raises the domain's Invalid (VALIDATION) for first outside 0..500 or a cursor we did not issue.
+
+    Given the connection field's `info`, rows are counted only when the query selects totalCount.
+    """
+    return PageRequest(first=first, after=after, with_total=info is None or selects(info, "totalCount"))
+
+
+def selects(info: strawberry.Info[Any, Any], *path: str) -> bool:
+    """Whether the query selects `path` under the current field (through fragments, whatever their directives)."""
+    return any(_selects(field.selections, path) for field in info.selected_fields)
+
+
+def _selects(selections: list[Selection], path: tuple[str, ...]) -> bool:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == path[0] and (len(path) == 1 or _selects(selection.selections, path[1:])):
+                return True
+        elif _selects(selection.selections, path):
+            return True
+    return False
 
 
 def page_info(page: Page[Any]) -> PageInfo:

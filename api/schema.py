@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -31,6 +32,9 @@ from api.vehicles.mutations import VehicleMutations
 from api.vehicles.queries import VehicleQueries
 
 DEFAULT_MAX_DEPTH = 12
+# Distinct documents remembered parsed and validated: clients send a handful of fixed queries, and the bound
+# keeps a caller sending endless variants from growing memory.
+DOCUMENT_CACHE_SIZE = 256
 
 Query = merge_types(
     "Query", (UserQueries, VehicleQueries, ChargerQueries, TransactionQueries, LogQueries, PairingQueries)
@@ -43,6 +47,22 @@ Subscription = merge_types(
 )
 
 
+class _ParserCache(ParserCache):
+    """strawberry's ParserCache, but a document that does not parse is left to strawberry's own parse.
+
+    Raised from the extension, a syntax error would escape strawberry's handling of parse errors and reach
+    the client without its extensions.code.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except Exception:  # parsed again, and reported the usual way, by strawberry
+            context.graphql_document = None
+        yield
+
+
 class _Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry would log every error with its traceback, domain errors included; ErrorTranslation
@@ -51,7 +71,18 @@ class _Schema(strawberry.Schema):
 
 
 def make_schema(max_depth: int = DEFAULT_MAX_DEPTH) -> strawberry.Schema:
-    extensions: list[Any] = [lambda: QueryDepthLimiter(max_depth=max_depth), ErrorTranslation]
+    """Parsing and validating a document cost more than executing most queries: both are cached by its text.
+
+    The depth rule is made once: the validation cache is keyed by the rule classes too, and QueryDepthLimiter
+    makes a new class per instance, so one per request would never hit the cache.
+    """
+    depth_rules = QueryDepthLimiter(max_depth=max_depth).validation_rules
+    extensions: list[Any] = [
+        lambda: _ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: AddValidationRules(depth_rules),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        ErrorTranslation,
+    ]
     return _Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 

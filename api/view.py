@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,21 +13,28 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
-from api.auth import bearer_key, key_from_params
+from api.auth import PrincipalCache, bearer_key, key_from_params
 from api.context import Context
 from api.metrics import ApiMetrics
 from domain.services.deps import Deps
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: strawberry.Schema, deps: Deps, metrics: ApiMetrics) -> None:
+    def __init__(
+        self, schema: strawberry.Schema, deps: Deps, metrics: ApiMetrics, principals: PrincipalCache | None = None
+    ) -> None:
         super().__init__(schema, connection_init_wait_timeout=timedelta(seconds=10))
         self.deps = deps
         self.metrics = metrics
+        self.principals = principals or PrincipalCache(deps.directory)
+
+    def encode_json(self, data: object) -> str:
+        """orjson rather than json.dumps (a page is hundreds of values); text, as websocket clients expect."""
+        return orjson.dumps(data).decode()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         websocket = isinstance(request, WebSocket)
-        context = Context(self.deps, self.metrics, request, websocket=websocket)
+        context = Context(self.deps, self.metrics, request, websocket=websocket, principals=self.principals)
         if not websocket:
             # HTTP: a missing or bad key is not refused here but by each root field's permission class,
             # so the answer is a GraphQL error with extensions.code UNAUTHENTICATED.

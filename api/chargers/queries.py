@@ -13,7 +13,7 @@ from domain.ids import parse_id
 class ChargerQueries:
     @query()
     async def chargers(self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None) -> ChargerConnection:
-        request = page_request(first, after)
+        request = page_request(first, after, info)
         async with info.context.uow() as uow:
             return ChargerConnection.from_page(await uow.chargers.page(request))
 

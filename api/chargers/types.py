@@ -68,7 +68,7 @@ class Charger:
     ) -> Annotated[OcppLogConnection, strawberry.lazy("api.logs.types")]:
         from api.logs.types import OcppLogConnection
 
-        request = page_request(first, after)
+        request = page_request(first, after, info)
         async with info.context.uow() as uow:
             return OcppLogConnection.from_page(await uow.logs.page(self.uuid, request, action))
 

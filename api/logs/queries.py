@@ -22,7 +22,7 @@ class LogQueries:
         action: str | None = None,
     ) -> OcppLogConnection:
         charger = parse_id(charger_id, "chargerId")
-        request = page_request(first, after)
+        request = page_request(first, after, info)
         await require_charger(info.context, charger)
         async with info.context.uow() as uow:
             return OcppLogConnection.from_page(await uow.logs.page(charger, request, action))

@@ -19,7 +19,7 @@ class UserQueries:
     async def users(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, search: str | None = None
     ) -> UserConnection:
-        request = page_request(first, after)
+        request = page_request(first, after, info)
         async with info.context.uow() as uow:
             return UserConnection.from_page(await uow.users.page(request, search))
 

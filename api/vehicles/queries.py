@@ -23,7 +23,7 @@ class VehicleQueries:
         search: str | None = None,
         status: dm.VehicleStatus | None = None,
     ) -> VehicleConnection:
-        request = page_request(first, after)
+        request = page_request(first, after, info)
         async with info.context.uow() as uow:
             return VehicleConnection.from_page(await uow.vehicles.page(request, search, status))
 

@@ -10,7 +10,7 @@ import api.enums  # noqa: F401 - registers the domain enums with strawberry
 from api.context import Info
 from api.fields import field
 from api.loaders import require
-from api.pagination import DEFAULT_PAGE_SIZE, PageInfo, as_utc, page_info, page_request, total
+from api.pagination import DEFAULT_PAGE_SIZE, PageInfo, as_utc, page_info, page_request, selects, total
 from domain import model as dm
 from domain.identifiers import parse_evccid
 from domain.pagination import Page
@@ -74,10 +74,13 @@ class Vehicle:
     ) -> Annotated[TransactionConnection, strawberry.lazy("api.transactions.types")]:
         from api.transactions.types import TransactionConnection
 
-        request = page_request(first, after)
+        request = page_request(first, after, info)
         where = TransactionFilter(vehicle_id=self.uuid, started_from=as_utc(from_), started_to=as_utc(to))
         async with info.context.uow() as uow:
-            return TransactionConnection.from_page(await uow.transactions.page(request, where))
+            page = await uow.transactions.page(request, where)
+            if selects(info, "edges", "node", "charger"):
+                await info.context.loaders.prime_chargers(uow, {t.charger_id for t in page.items})
+        return TransactionConnection.from_page(page)
 
     @strawberry.field
     async def charging_summary(

@@ -243,7 +243,7 @@ class TransactionRow(SQLModel, table=True):
             conflict="this charger already has a transaction with this transactionId",
         ),
         Index("ix_transactions_tenant_started", "tenant_id", "started_at", "id"),
-        Index("ix_transactions_tenant_vehicle_started", "tenant_id", "vehicle_id", "started_at"),
+        Index("ix_transactions_tenant_vehicle_started_id", "tenant_id", "vehicle_id", "started_at", "id"),
         Index("ix_transactions_tenant_charger_started", "tenant_id", "charger_id", "started_at"),
         Index("ix_transactions_tenant_user_started", "tenant_id", "user_id", "started_at"),
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, CursorResult, delete, func, insert, select
+from sqlalchemy import BigInteger, ColumnElement, CursorResult, Integer, case, delete, extract, func, insert, select
 
 from domain.model import RemoteStart, Transaction, TransactionOrigin
 from domain.pagination import Page, PageRequest
@@ -70,22 +70,37 @@ class SqlTransactionRepository(SqlRepository):
         self, vehicle_id: UUID, started_from: datetime | None, started_to: datetime | None
     ) -> ChargingSummary:
         where = TransactionFilter(vehicle_id=vehicle_id, started_from=started_from, started_to=started_to)
+        end = func.coalesce(t.c.meter_stop_wh, t.c.meter_last_wh)
+        # One aggregate row over the (tenant_id, vehicle_id, started_at) index. Per session, as before: energy
+        # is max(0, end - start) (0 without a reading), time is max(0, whole seconds) (0 while running).
         query = select(
-            t.c.origin, t.c.started_at, t.c.stopped_at, t.c.meter_start_wh, t.c.meter_last_wh, t.c.meter_stop_wh
+            func.count().label("sessions"),
+            func.sum(case((t.c.origin == TransactionOrigin.AUTOCHARGE.value, 1), else_=0)).label("autocharge"),
+            func.sum(case((end > t.c.meter_start_wh, end - t.c.meter_start_wh), else_=0)).label("energy"),
+            func.sum(case((t.c.stopped_at > t.c.started_at, self._whole_seconds()), else_=0)).label("seconds"),
         ).where(t.c.tenant_id == self._tenant_id, *_filter(where))
-        # Summed here rather than in SQL: interval arithmetic differs between SQLite and PostgreSQL,
-        # and one vehicle's sessions are few.
-        sessions = autocharge = energy = seconds = 0
-        for row in (await self._execute(query)).mappings():
-            sessions += 1
-            autocharge += row["origin"] == TransactionOrigin.AUTOCHARGE.value
-            end = row["meter_stop_wh"] if row["meter_stop_wh"] is not None else row["meter_last_wh"]
-            energy += 0 if end is None else max(0, end - row["meter_start_wh"])
-            if row["stopped_at"] is not None:
-                seconds += max(0, int((row["stopped_at"] - row["started_at"]).total_seconds()))
+        row = (await self._execute(query)).mappings().one()
         return ChargingSummary(
-            sessions=sessions, autocharge_sessions=autocharge, energy_wh=energy, charging_seconds=seconds
+            sessions=int(row["sessions"]),
+            autocharge_sessions=int(row["autocharge"] or 0),
+            energy_wh=int(row["energy"] or 0),
+            charging_seconds=int(row["seconds"] or 0),
         )
+
+    def _whole_seconds(self) -> ColumnElement[int]:
+        """stopped_at - started_at in whole seconds, truncated, for rows where it is positive."""
+        if self._dialect == "postgresql":
+            epoch = extract("epoch", t.c.stopped_at - t.c.started_at)  # numeric: exact to the microsecond
+            return func.trunc(epoch).cast(BigInteger)
+        # SQLite has no intervals. The stored text is 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from
+        # strftime('%s') of the text before the fraction (given the fraction, it rounds to milliseconds), then
+        # the microseconds from the text, all in integers so that truncating stays exact.
+        micros = [
+            func.strftime("%s", func.substr(column, 1, 19)).cast(BigInteger) * 1_000_000
+            + func.substr(column, 21, 6).cast(Integer)
+            for column in (t.c.stopped_at, t.c.started_at)
+        ]
+        return (micros[0] - micros[1]) // 1_000_000
 
 
 def _filter(where: TransactionFilter) -> list[ColumnElement[bool]]:
