@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import gc
 import json
 import signal
 import sys
@@ -38,13 +39,37 @@ def _settings(**overrides: Any) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _run(work: Coroutine[Any, Any, T]) -> T:
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (it comes with uvicorn[standard]): about twice the frames per CPU-second."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def _run(work: Coroutine[Any, Any, T], *, fast_loop: bool = False) -> T:
     """Run a coroutine; a domain error becomes a one-line message and exit code 1, not a traceback."""
     try:
-        return asyncio.run(work)
+        with asyncio.Runner(loop_factory=_loop_factory() if fast_loop else None) as runner:
+            return runner.run(work)
     except DomainError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(1) from None
+
+
+# Young objects between collections: a server makes thousands per call, so the default 700 collects every
+# few calls. Full collections stay rare and cheap because the startup heap is frozen (see _tune_gc).
+GC_YOUNG_THRESHOLD = 20_000
+GC_THRESHOLDS = (GC_YOUNG_THRESHOLD, 20, 100)
+
+
+def _tune_gc() -> None:
+    """After startup: what was built so far (modules, schemas, the GraphQL schema, the engine) lives as long as
+    the process, so the collector stops scanning it; otherwise every full collection walks it again."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def _ensure_schema(settings: Settings, always: bool = False) -> None:
@@ -77,6 +102,7 @@ async def _serve_until_signalled(settings: Settings, migrate: bool) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with Autocharge(settings) as server:
+        _tune_gc()
         if settings.log_format == "console":  # JSON logs: stderr carries JSON lines only (autocharge_started has both)
             typer.echo(f"GraphQL  {server.api_url}/graphql\nOCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
         await stop.wait()
@@ -93,7 +119,7 @@ def serve(
     """Run the OCPP server and the GraphQL API until SIGTERM or Ctrl-C."""
     settings = _settings(host=host, api_port=api_port, ocpp_port=ocpp_port, database_url=database_url)
     configure_logging(settings.log_level, settings.log_format)
-    _run(_serve_until_signalled(settings, migrate))
+    _run(_serve_until_signalled(settings, migrate), fast_loop=True)
 
 
 @app.command()
@@ -177,7 +203,7 @@ def demo(
 
     settings = _settings(api_port=api_port, ocpp_port=ocpp_port, database_url=database_url, log_level="WARNING")
     configure_logging(settings.log_level, "console")
-    sys.exit(_run(run_demo(settings, keep_running=keep_running)))
+    sys.exit(_run(run_demo(settings, keep_running=keep_running), fast_loop=True))
 
 
 if __name__ == "__main__":

@@ -72,6 +72,10 @@ class IdentifierRepository(Protocol):
         """Every identifier of the tenant with this canonical value, active or retired."""
         ...
 
+    async def by_value_with_vehicles(self, value: str) -> list[tuple[VehicleIdentifier, Vehicle | None]]:
+        """by_value, each with its vehicle, in one read (the Authorize path)."""
+        ...
+
     async def for_vehicles(self, vehicle_ids: Sequence[UUID], include_retired: bool) -> list[VehicleIdentifier]:
         """Newest first within each vehicle."""
         ...

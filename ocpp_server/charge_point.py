@@ -11,10 +11,9 @@ from uuid import UUID
 
 import structlog
 from ocpp.charge_point import ChargePoint as OcppChargePoint
-from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, CallError, CallResult, validate_payload
-from ocpp.routing import on
+from ocpp.messages import Call, CallError, CallResult
+from ocpp.routing import create_route_map, on
 
 from domain.errors import NotFound, Unavailable
 from domain.model import OcppMessageType
@@ -23,9 +22,11 @@ from domain.services import chargers
 from domain.services.deps import Deps
 from ocpp_server import errors
 from ocpp_server.errors import CallErrorReply
-from ocpp_server.frames import is_known_action, known_action, parse_frame
+from ocpp_server.frames import Frame, is_known_action, known_action, parse_frame
 from ocpp_server.journal import Identity, JournaledConnection
 from ocpp_server.metrics import OcppMetrics
+from ocpp_server.payloads import dumps, to_camel, to_snake
+from ocpp_server.validation import validate
 
 logger = structlog.get_logger(__name__)
 
@@ -33,6 +34,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Handlers whose use case already moves last_seen_at.
 _WRITES_LAST_SEEN = frozenset({"Heartbeat", "BootNotification", "StatusNotification"})
+
+
+_HANDLERS: dict[type, dict[str, Callable[..., Any]]] = {}
+
+
+def handlers_of(cls: type) -> dict[str, Callable[..., Any]]:
+    """Each action's handler function, found once per class (the package maps bound methods per connection)."""
+    found = _HANDLERS.get(cls)
+    if found is None:
+        routes = create_route_map(cls)
+        found = _HANDLERS[cls] = {
+            getattr(action, "value", action): r["_on_action"] for action, r in routes.items() if "_on_action" in r
+        }
+    return found
 
 
 def handles(action: str) -> Callable[[F], F]:
@@ -55,6 +70,8 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
 
     def __init__(self, context: SessionContext, connection: JournaledConnection, response_timeout: float) -> None:
         super().__init__(context.identity.charge_point_id, connection, response_timeout=response_timeout)
+        self.route_map: dict[str, Any] = {}  # unused: _dispatch routes through the class's handlers_of()
+        self._handlers = handlers_of(type(self))
         self.ctx = context
         self._last_touch = time.monotonic()
         self.log = logger.bind(charge_point_id=context.identity.charge_point_id, ocpp_version=self._ocpp_version)
@@ -79,7 +96,10 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
 
     async def route_message(self, raw_msg: str) -> None:
         """Replaces the package's routing, which drops frames it cannot parse without answering."""
-        frame = parse_frame(raw_msg)
+        await self.route_frame(parse_frame(raw_msg))
+
+    async def route_frame(self, frame: Frame) -> None:
+        """Answer a CALL, hand an answer to the call() waiting for it; a faulty frame gets its CALLERROR."""
         if frame.fault is not None:
             await self._send_error(frame.unique_id, errors.for_fault(frame.fault, self.version))
         elif frame.message_type is not OcppMessageType.CALL:
@@ -99,7 +119,7 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
     async def _answer(self, call: Call) -> None:
         started = time.perf_counter()
         try:
-            reply: str | CallErrorReply = await self._dispatch(call)
+            reply: dict[str, Any] | CallErrorReply = await self._dispatch(call)
         except OCPPError as error:  # the payload broke the schema, or a handler refused a value
             reply = errors.for_ocpp_error(error, self.version)
         except (Unavailable, NotFound) as error:  # database down, or the charger deleted under us
@@ -112,21 +132,22 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
         if isinstance(reply, CallErrorReply):
             await self._send_error(call.unique_id, reply)
         else:
-            await self._send(reply)
+            frame = Frame(OcppMessageType.CALL_RESULT, call.unique_id, None, reply)
+            await self._connection.send_frame(frame, dumps([CallResult.message_type_id, call.unique_id, reply]))
 
-    async def _dispatch(self, call: Call) -> str | CallErrorReply:
-        handlers = self.route_map.get(call.action, {})
-        handler = handlers.get("_on_action")
+    async def _dispatch(self, call: Call) -> dict[str, Any] | CallErrorReply:
+        """The answer's payload: the call checked against its schema, handled, the answer checked against its own."""
+        handler = self._handlers.get(call.action)
         if handler is None:
             return errors.unknown_action(call.action, is_known_action(call.action, self.version))
-        await validate_payload(call, self.version)
-        response = await handler(**camel_to_snake_case(call.payload))
-        result = call.create_call_result(snake_to_camel_case(remove_nones(serialize_as_dict(response))))
+        validate(call, self.version)
+        response = await handler(self, **to_snake(call.payload))
+        payload: dict[str, Any] = to_camel(response)
         try:
-            await validate_payload(result, self.version)
+            validate(CallResult(call.unique_id, payload, call.action), self.version)
         except OCPPError as error:  # our own answer is wrong: our bug, an InternalError, not the charger's fault
             raise RuntimeError(f"invalid answer to {call.action}: {error}") from error
-        return cast(str, result.to_json())
+        return payload
 
     async def _touch(self, action: str | None) -> None:
         """Keep last_seen_at current while a busy charger skips heartbeats (2.0.1: an inactivity interval)."""
@@ -143,4 +164,5 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
 
     async def _send_error(self, unique_id: str, reply: CallErrorReply) -> None:
         self.ctx.metrics.call_errors.labels(reply.code).inc()
-        await self._send(CallError(unique_id, reply.code, reply.description, reply.details).to_json())
+        frame = [CallError.message_type_id, unique_id, reply.code, reply.description, reply.details]
+        await self._connection.send(dumps(frame))

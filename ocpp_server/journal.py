@@ -67,9 +67,20 @@ class JournaledConnection:
         self._record(LogDirection.FROM_CHARGER, parse_frame(text))
         return text
 
+    async def recv_frame(self) -> Frame:
+        """The next frame, parsed once: the log and the routing share it."""
+        frame = parse_frame(await self._wire.recv())
+        self._record(LogDirection.FROM_CHARGER, frame)
+        return frame
+
     async def send(self, message: str) -> None:
         # Logged before the send: the answer to a CALL may otherwise be logged ahead of the CALL.
         self._record(LogDirection.TO_CHARGER, parse_frame(message))
+        await self._wire.send(message)
+
+    async def send_frame(self, frame: Frame, message: str) -> None:
+        """Send `message`, whose parsed form the caller already has (its own answer), without parsing it again."""
+        self._record(LogDirection.TO_CHARGER, frame)
         await self._wire.send(message)
 
     def _record(self, direction: LogDirection, frame: Frame) -> None:

@@ -12,10 +12,12 @@ from websockets.frames import CloseCode
 from websockets.typing import Subprotocol
 
 from domain.services.deps import Deps
+from ocpp_server.charge_point import handlers_of
 from ocpp_server.handshake import Handshake
 from ocpp_server.metrics import OcppMetrics
 from ocpp_server.registry import ConnectionRegistry
-from ocpp_server.session import ChargerSession
+from ocpp_server.session import CHARGE_POINTS, ChargerSession
+from ocpp_server.validation import precompile
 
 logger = structlog.get_logger(__name__)
 
@@ -80,6 +82,8 @@ class OcppServer:
     async def start(self) -> None:
         if self._server is not None:
             return
+        for version, charge_point in CHARGE_POINTS.items():  # not on the first charger's calls
+            precompile(version, list(handlers_of(charge_point)))
         self._server = await serve(
             self._handle,
             self._host,

@@ -99,12 +99,12 @@ class ChargerSession:
         while True:
             try:
                 async with asyncio.timeout(self._idle_timeout):
-                    raw = await self._connection.recv()  # cancelling recv() loses no data (websockets docs)
+                    frame = await self._connection.recv_frame()  # cancelling recv() loses no data (websockets docs)
             except TimeoutError:
                 self._log.info("closing an idle charger connection", idle_timeout=self._idle_timeout)
                 await self._websocket.close(CloseCode.NORMAL_CLOSURE, "idle timeout: no OCPP frame received")
                 return
-            await self._charge_point.route_message(raw)
+            await self._charge_point.route_frame(frame)
 
     async def _attach(self) -> bool:
         async with self._registry.lock(self.charge_point_id):

@@ -54,15 +54,14 @@ async def _judge_vehicle_token(
         changed(uow, charger, ChargerChange.UPDATED)
     if allow_capture:
         await capture(uow, charger, evccid, now)
-    known = await uow.identifiers.by_value(evccid.value)
-    for identifier in known:
+    known = await uow.identifiers.by_value_with_vehicles(evccid.value)
+    for identifier, of_vehicle in known:
         if identifier.is_active:
-            vehicle = found(await uow.vehicles.get(identifier.vehicle_id), "vehicle", identifier.vehicle_id)
+            vehicle = found(of_vehicle, "vehicle", identifier.vehicle_id)
             status = AuthorizationStatus.ACCEPTED if vehicle.is_active else AuthorizationStatus.BLOCKED
             return Verdict(status, TransactionOrigin.AUTOCHARGE, evccid.value, vehicle.user_id, vehicle.id)
     if known:  # on record but retired: the car was replaced or retired
-        latest = max(known, key=lambda i: i.captured_at)
-        owner = await uow.vehicles.get(latest.vehicle_id)
+        latest, owner = max(known, key=lambda pair: pair[0].captured_at)
         user_id = owner.user_id if owner else None
         return Verdict(
             AuthorizationStatus.BLOCKED, TransactionOrigin.AUTOCHARGE, evccid.value, user_id, latest.vehicle_id

@@ -101,12 +101,12 @@ async def _report_once(
     uow: UnitOfWork, cmd: ReportMeterValues, clock: Clock, allow_capture: bool
 ) -> tuple[Transaction, Verdict | None] | None:
     async with uow:
-        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
-        transaction = await uow.transactions.by_ocpp_id(charger.id, cmd.ocpp_transaction_id)
+        transaction = await _of_charger(uow, cmd.charger_id, cmd.ocpp_transaction_id)
         if transaction is None:
             return None
         verdict = None
         if cmd.token is not None:
+            charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
             first_token = not transaction.id_tag
             verdict = await judge(uow, charger, cmd.token, clock(), allow_capture and first_token)
             if first_token:
@@ -117,6 +117,15 @@ async def _report_once(
         _announce(uow, transaction, TransactionChange.METER_VALUES)
         await uow.commit()
     return transaction, verdict
+
+
+async def _of_charger(uow: UnitOfWork, charger_id: UUID, ocpp_transaction_id: str) -> Transaction | None:
+    """The charger's transaction; NotFound when the charger itself is gone (a transaction implies its charger,
+    so the charger is read only when none is found)."""
+    transaction = await uow.transactions.by_ocpp_id(charger_id, ocpp_transaction_id)
+    if transaction is None:
+        found(await uow.chargers.get(charger_id), "charger", charger_id)
+    return transaction
 
 
 def _attribute(transaction: Transaction, verdict: Verdict) -> None:
@@ -130,8 +139,7 @@ def _attribute(transaction: Transaction, verdict: Verdict) -> None:
 async def stop_transaction(uow: UnitOfWork, cmd: StopTransaction) -> Transaction | None:
     """Idempotent: a retried stop of a completed transaction changes nothing. None: unknown id."""
     async with uow:
-        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
-        transaction = await uow.transactions.by_ocpp_id(charger.id, cmd.ocpp_transaction_id)
+        transaction = await _of_charger(uow, cmd.charger_id, cmd.ocpp_transaction_id)
         if transaction is None or not transaction.is_active:
             return transaction
         transaction.status = TransactionStatus.COMPLETED

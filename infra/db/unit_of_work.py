@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, cast
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Result
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Executable
 
 from domain.events import DomainEvent
 from domain.ports import (
@@ -43,6 +45,41 @@ from infra.db.repositories import (
 logger = logging.getLogger(__name__)
 
 
+class _Connection:
+    """What the repositories execute on: a Core connection, checked out and begun by the first statement.
+
+    The repositories only run Core statements and map rows by hand, so the ORM Session (identity map,
+    flush, its own transaction states) was pure overhead on every statement and commit; the round trips
+    are the same.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    def get_bind(self) -> AsyncEngine:
+        return self._engine
+
+    async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = await self._engine.connect()
+        return await connection.execute(statement, params)
+
+    async def commit(self) -> None:
+        if self._connection is not None:
+            await self._connection.commit()
+
+    async def rollback(self) -> None:
+        if self._connection is not None:
+            await self._connection.rollback()
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+
 class SqlUnitOfWork:
     """`async with uow: ...; await uow.commit()`: anything not committed is rolled back on exit.
 
@@ -64,17 +101,18 @@ class SqlUnitOfWork:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], tenant_id: UUID, bus: EventBus) -> None:
         self.tenant_id = tenant_id
-        self._session_factory = session_factory
+        self._engine: AsyncEngine = session_factory.kw["bind"]
         self._bus = bus
-        self._session: AsyncSession | None = None
+        self._session: _Connection | None = None
         self._events: list[DomainEvent] = []
         self._tracked: dict[int, object] = {}  # by identity: entities whose later events commit still collects
 
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("this unit of work is already in use")
-        session = self._session = self._session_factory()
-        args = (session, self.tenant_id, self._track)
+        session = self._session = _Connection(self._engine)
+        # The repositories' type says AsyncSession; they use only execute() and get_bind(), which this has.
+        args = (cast(AsyncSession, session), self.tenant_id, self._track)
         self.users = SqlUserRepository(*args)
         self.rfid_tags = SqlRfidTagRepository(*args)
         self.vehicles = SqlVehicleRepository(*args)
@@ -150,7 +188,7 @@ class SqlUnitOfWork:
             self._events.extend(events)
             events.clear()
 
-    def _active(self) -> AsyncSession:
+    def _active(self) -> _Connection:
         if self._session is None:
             raise RuntimeError("use the unit of work inside `async with`")
         return self._session

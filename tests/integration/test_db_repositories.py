@@ -68,6 +68,7 @@ async def test_a_repository_never_sees_another_tenants_rows(seed: Seed, uow_fact
         assert await uow.vehicles.active_by_plate("XY99") is None
         assert await uow.vehicles.for_users([user.id], include_retired=True) == []
         assert await uow.identifiers.by_value(VID) == []
+        assert await uow.identifiers.by_value_with_vehicles(VID) == []
         assert await uow.identifiers.for_vehicles([car.id], include_retired=True) == []
         assert await uow.rfid_tags.by_tag("T1") is None
         assert await uow.chargers.by_charge_point_id(charger.charge_point_id) is None
@@ -81,6 +82,7 @@ async def test_a_repository_never_sees_another_tenants_rows(seed: Seed, uow_fact
             await uow.users.add(a_user(theirs.id))
     async with uow_factory(theirs.id) as uow:
         assert await uow.identifiers.by_value(VID) == [identifier]
+        assert await uow.identifiers.by_value_with_vehicles(VID) == [(identifier, car)]
 
 
 async def test_lookups_by_user_and_vehicle(seed: Seed, uow_factory: SqlUnitOfWorkFactory) -> None:

@@ -139,6 +139,12 @@ class FakeIdentifiers(_Repo):
     async def by_value(self, value: str) -> list[VehicleIdentifier]:
         return [i for i in self.mine() if i.value == value]
 
+    async def by_value_with_vehicles(self, value: str) -> list[tuple[VehicleIdentifier, Vehicle | None]]:
+        return [
+            (i, await self.uow.vehicles.get(i.vehicle_id))
+            for i in sorted(await self.by_value(value), key=lambda i: i.id)
+        ]
+
     async def for_vehicles(self, vehicle_ids: Sequence[UUID], include_retired: bool) -> list[VehicleIdentifier]:
         found = [i for i in self.mine() if i.vehicle_id in vehicle_ids and (include_retired or i.is_active)]
         return sorted(found, key=lambda i: i.id, reverse=True)

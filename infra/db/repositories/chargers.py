@@ -6,19 +6,27 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 
 from domain.model import Charger, Connector, UnrecognisedIdentifier
 from domain.pagination import Page, PageRequest
-from infra.db.mapping import to_values
+from infra.db.mapping import from_row, to_values
+from infra.db.repositories import _prebuilt
 from infra.db.repositories._base import SqlRepository
 from infra.db.repositories._keyset import keyset_page
 from infra.db.tables import chargers, connectors, unrecognised_identifiers
 
+_CHARGER = (
+    select(chargers).where(chargers.c.tenant_id == bindparam("tenant_id"), chargers.c.id == bindparam("id")).limit(1)
+)
+
 
 class SqlChargerRepository(SqlRepository):
     async def get(self, charger_id: UUID) -> Charger | None:
-        return await self._get(Charger, chargers, charger_id)
+        # Read by every OCPP call: built once (see _prebuilt).
+        result = await _prebuilt.execute(self._session, _CHARGER, {"tenant_id": self._tenant_id, "id": charger_id})
+        row = result.mappings().first()
+        return None if row is None else from_row(Charger, row)
 
     async def get_many(self, charger_ids: Sequence[UUID]) -> list[Charger]:
         return await self._get_many(Charger, chargers, charger_ids)

@@ -6,15 +6,32 @@ import re
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_, select
 
 from domain.model import IdentifierStatus, Vehicle, VehicleIdentifier, VehicleStatus
 from domain.pagination import Page, PageRequest
+from infra.db.mapping import from_row
+from infra.db.repositories import _prebuilt
 from infra.db.repositories._base import SqlRepository
 from infra.db.repositories._keyset import keyset_page
 from infra.db.tables import vehicle_identifiers, vehicles
 
 _PLATE_NOISE = re.compile(r"[\s\-]")
+
+# The Authorize path's one read: every identifier with this value, each with its vehicle (built once).
+_VEHICLE_COLUMNS = [(column.name, f"v_{column.name}") for column in vehicles.c]
+_WITH_VEHICLES = (
+    select(vehicle_identifiers, *(vehicles.c[name].label(label) for name, label in _VEHICLE_COLUMNS))
+    .select_from(
+        vehicle_identifiers.outerjoin(
+            vehicles,
+            (vehicles.c.id == vehicle_identifiers.c.vehicle_id)
+            & (vehicles.c.tenant_id == vehicle_identifiers.c.tenant_id),
+        )
+    )
+    .where(vehicle_identifiers.c.tenant_id == bindparam("tenant_id"), vehicle_identifiers.c.value == bindparam("value"))
+    .order_by(vehicle_identifiers.c.id)
+)
 
 
 class SqlVehicleRepository(SqlRepository):
@@ -74,6 +91,16 @@ class SqlIdentifierRepository(SqlRepository):
     async def by_value(self, value: str) -> list[VehicleIdentifier]:
         query = self._select(vehicle_identifiers).where(vehicle_identifiers.c.value == value)
         return await self._all(VehicleIdentifier, query.order_by(vehicle_identifiers.c.id))
+
+    async def by_value_with_vehicles(self, value: str) -> list[tuple[VehicleIdentifier, Vehicle | None]]:
+        result = await _prebuilt.execute(self._session, _WITH_VEHICLES, {"tenant_id": self._tenant_id, "value": value})
+        pairs: list[tuple[VehicleIdentifier, Vehicle | None]] = []
+        for row in result.mappings():
+            vehicle = None
+            if row["v_id"] is not None:
+                vehicle = from_row(Vehicle, {name: row[label] for name, label in _VEHICLE_COLUMNS})
+            pairs.append((from_row(VehicleIdentifier, row), vehicle))
+        return pairs
 
     async def for_vehicles(self, vehicle_ids: Sequence[UUID], include_retired: bool) -> list[VehicleIdentifier]:
         if not vehicle_ids:
