@@ -13,7 +13,7 @@ import pytest
 from autocharge.main import Autocharge
 from autocharge.simulator import IdToken, OcppVersion
 from tests.api.wsclient import GraphQLWs
-from tests.e2e.harness import Api, TenantAccess, charger
+from tests.e2e.harness import Api, TenantAccess, charger, eventually
 
 MAC = "0A1B2C3D4E5F"
 VID = "VID:0A1B2C3D4E5F"
@@ -298,6 +298,12 @@ async def test_pairing_on_a_charger_that_is_not_connected_is_unavailable(
     assert await start_error(fleet) == "UNAVAILABLE"  # never connected
     async with charger(server, "CP-1") as station:
         await station.boot()
+
+    async def disconnected() -> bool:  # the server records the close after the socket is gone
+        data = await fleet.api("query($c: ID!) { charger(id: $c) { connectionState } }", c=fleet.charger_id)
+        return bool(data["charger"]["connectionState"] == "DISCONNECTED")
+
+    await eventually(disconnected)
     assert await start_error(fleet) == "UNAVAILABLE"  # connected once, gone now
 
 
