@@ -5,13 +5,11 @@ moves is let go by its old node without being recorded as disconnected."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import uuid4
 
 import pytest
-import redis
 from ocpp.v16 import call
 from websockets.exceptions import ConnectionClosed
 
@@ -27,23 +25,6 @@ from tests.ocpp.test_remote import Charger16, Charger201
 from tests.unit.fakes import Store
 
 pytestmark = pytest.mark.redis
-
-REDIS_URL = os.environ.get("AUTOCHARGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    """The test Redis; missing, these tests are skipped, except in CI where they fail."""
-    probe = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        probe.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
-    finally:
-        probe.close()
-    return REDIS_URL
 
 
 @dataclass

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
-import redis
 
 from domain.events import CHARGERS_TOPIC, DomainEvent
 from domain.ports import Subscription
@@ -18,24 +16,8 @@ from infra.pubsub.redis import RedisEventBus
 from tests.unit.test_pubsub_codec import assert_identical, sample_events
 
 QUEUE_SIZE = 100
-REDIS_URL = os.environ.get("AUTOCHARGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 Bus = MemoryEventBus | RedisEventBus
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    """The test Redis; missing, its tests are skipped, except in CI where they fail."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
-    finally:
-        client.close()
-    return REDIS_URL
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

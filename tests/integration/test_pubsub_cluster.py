@@ -3,43 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import uuid4
 
 import pytest
-import redis
 from redis.asyncio import Redis
 
 from domain.errors import NotFound, Unavailable
 from infra.pubsub.commands import CommandTimeout, Handler, RedisCommandChannel, RemoteCommandError
 from infra.pubsub.presence import RedisPresence
+from tests.redis_support import DOWN_URL
 
 pytestmark = pytest.mark.redis
-
-REDIS_URL = os.environ.get("AUTOCHARGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-DOWN_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    """The test Redis; missing, its tests are skipped, except in CI where they fail."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
-    finally:
-        client.close()
-    return REDIS_URL
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"test-{uuid4().hex}"
 
 
 @pytest.fixture

@@ -3,45 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from uuid import uuid4
 
 import pytest
-import redis
 from redis.asyncio import Redis
 
 from domain.errors import Unavailable
 from domain.events import CHARGERS_TOPIC, DomainEvent
 from domain.ports import Subscription
 from infra.pubsub.redis import RedisEventBus
+from tests.redis_support import DOWN_URL
 from tests.unit.test_pubsub_codec import assert_identical, sample_events
 
 pytestmark = pytest.mark.redis
-
-REDIS_URL = os.environ.get("AUTOCHARGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-DOWN_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    """The test Redis; missing, its tests are skipped, except in CI where they fail."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
-    finally:
-        client.close()
-    return REDIS_URL
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"test-{uuid4().hex}"
 
 
 @pytest.fixture
