@@ -29,7 +29,9 @@ class Database:
             options.update(
                 pool_size=pool_size,
                 max_overflow=max_overflow,
-                pool_pre_ping=True,  # a connection killed by a restart or a proxy is replaced, not handed out
+                # No pre-ping: it costs a round trip on every checkout, which is every OCPP request. A connection
+                # killed by a restart fails its first statement instead: SQLAlchemy sees the disconnect and
+                # drops the whole pool, the caller gets Unavailable (a CALLERROR / an UNAVAILABLE error) once.
                 pool_recycle=1800,
                 connect_args={"timeout": 10, "server_settings": {"application_name": "autocharge"}},
             )
