@@ -26,16 +26,14 @@ def create_app(
     deps: Deps,
     *,
     max_depth: int,
-    subscription_queue_size: int,
     database_ready: Callable[[], Awaitable[None]] | None = None,
     metrics: CollectorRegistry | None = None,
     principal_ttl: float = PRINCIPAL_TTL_SECONDS,
 ) -> Starlette:
     """Build the API around the composition root's ports.
 
-    `subscription_queue_size` is the bound the composition root gave the event bus per subscriber: the bus
-    enforces it, and a subscription that overflowed ends with UNAVAILABLE; it is kept in app.state for
-    diagnostics. `database_ready` defaults to the directory's ping. `metrics` is the registry to register
+    The bound on each subscriber's queue belongs to the event bus; a subscription that overflowed ends with
+    UNAVAILABLE. `database_ready` defaults to the directory's ping. `metrics` is the registry to register
     on (a new one per app when None, never the global one, so several apps can live in one process).
     `principal_ttl` is how long an accepted API key is remembered (0: looked up on every request); a revoked
     key keeps working that long in this process (see api.auth.PrincipalCache).
@@ -69,6 +67,4 @@ def create_app(
     ]
     routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view)]
     middleware = [Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes)]
-    app = Starlette(routes=routes, middleware=middleware)
-    app.state.subscription_queue_size = subscription_queue_size
-    return app
+    return Starlette(routes=routes, middleware=middleware)

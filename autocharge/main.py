@@ -81,7 +81,6 @@ class Autocharge:
         self.asgi = create_app(
             self.deps,
             max_depth=settings.graphql_max_depth,
-            subscription_queue_size=settings.subscription_queue_size,
             database_ready=self.database.ping,
             metrics=self.metrics,
         )

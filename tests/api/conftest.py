@@ -33,6 +33,6 @@ async def api() -> AsyncIterator[Api]:
             commands=commands,
             clock=clock,
         )
-        app = create_app(deps, max_depth=MAX_DEPTH, subscription_queue_size=QUEUE_SIZE, metrics=CollectorRegistry())
+        app = create_app(deps, max_depth=MAX_DEPTH, metrics=CollectorRegistry())
         async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             yield Api(http, port, store, bus, directory, commands, clock, tenant_a, tenant_b)
