@@ -22,6 +22,7 @@ from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
 from infra.db.migrate import upgrade_database
+from infra.db.token_facts import SqlTokenFacts
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
 from infra.pubsub import bus_from_url
 from ocpp_server import ConnectionRegistry, OcppServer
@@ -53,7 +54,11 @@ class Autocharge:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.metrics = CollectorRegistry()
-        self.database = Database(settings.database_url)
+        self.database = Database(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout_seconds,
+        )
         self.bus = bus_from_url(settings.redis_url, settings.subscription_queue_size, prefix=settings.redis_prefix)
         self.journal = BatchedFrameJournal(self.database.session_factory, self.bus)
         self.registry = ConnectionRegistry()
@@ -66,6 +71,7 @@ class Autocharge:
             bus=self.bus,
             journal=self.journal,
             commands=commands,
+            tokens=SqlTokenFacts(self.database),
         )
         self.ocpp = OcppServer(
             self.deps,

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connections per process. A fixed pool: connections opened past it ("overflow") are closed on
+    # return, and under a steady load that reopened one per request (TLS handshake and all).
+    database_pool_size: int = Field(default=20, ge=1)
+    # How long a request waits for a pooled connection before it fails as Unavailable.
+    database_pool_timeout_seconds: float = Field(default=10, gt=0)
     # Unset: one process, events stay in memory. Set: processes share events, presence and commands.
     redis_url: str | None = None
     # Names this process in the cluster: the holder of its chargers' presence, the address of its commands.

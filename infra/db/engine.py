@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from infra.db.errors import translate_errors
@@ -21,14 +21,22 @@ SQLITE_PRAGMAS = (
 class Database:
     """Owns the engine; `dispose()` closes its pool (the lifespan calls it)."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20, pool_timeout: float = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._driver_pool: Any = None
+        self._driver_pool_lock = asyncio.Lock()
+        # Its statements take well under a millisecond: a few connections serve thousands per second.
+        self._driver_pool_size = min(pool_size, 8)
         options: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
             options.update(
                 pool_size=pool_size,
-                max_overflow=max_overflow,
+                # No overflow: an overflow connection is closed as soon as it is returned, so a steady load just
+                # above pool_size opened (TLS, authentication) and closed one connection per request. Requests
+                # beyond pool_size wait for a connection instead, at most pool_timeout.
+                max_overflow=0,
+                pool_timeout=pool_timeout,
                 # No pre-ping: it costs a round trip on every checkout, which is every OCPP request. A connection
                 # killed by a restart fails its first statement instead: SQLAlchemy sees the disconnect and
                 # drops the whole pool, the caller gets Unavailable (a CALLERROR / an UNAVAILABLE error) once.
@@ -41,6 +49,31 @@ class Database:
         # Entities are plain dataclasses mapped by hand, so expiring ORM state on commit buys nothing.
         self.session_factory: async_sessionmaker[AsyncSession] = async_sessionmaker(self.engine, expire_on_commit=False)
 
+    async def driver_pool(self) -> Any:
+        """asyncpg's own pool (an `asyncpg.Pool`), opened on first use; PostgreSQL only.
+
+        For the few statements run on every OCPP request, where SQLAlchemy's per-statement work (greenlet hop,
+        execution context, result processing) cost several times the statement itself. Everything else goes
+        through the engine.
+        """
+        if self.is_sqlite:
+            raise RuntimeError("the driver pool is for PostgreSQL only")
+        async with self._driver_pool_lock:
+            if self._driver_pool is None:
+                import asyncpg  # the PostgreSQL driver, imported only where it is used
+
+                dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+                with translate_errors():
+                    self._driver_pool = await asyncpg.create_pool(
+                        dsn,
+                        min_size=1,
+                        max_size=self._driver_pool_size,
+                        timeout=10,
+                        server_settings={"application_name": "autocharge"},
+                        reset=_keep_session,
+                    )
+        return self._driver_pool
+
     async def ping(self) -> None:
         """Raise Unavailable when the database cannot be reached (used by /ready)."""
         with translate_errors():
@@ -48,7 +81,15 @@ class Database:
                 await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        pool, self._driver_pool = self._driver_pool, None
+        if pool is not None:
+            await pool.close()
         await self.engine.dispose()
+
+
+async def _keep_session(_connection: Any) -> None:
+    """No reset on release: the default (RESET ALL, UNLISTEN, ...) is a round trip per use, and the driver
+    pool's statements are single reads that leave no session state behind."""
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:

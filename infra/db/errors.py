@@ -10,6 +10,7 @@ from functools import cache
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain.errors import Conflict, Unavailable
 from infra.db.tables import metadata
@@ -24,6 +25,8 @@ def translate_errors() -> Iterator[None]:
         raise Conflict(conflict_message(exc)) from exc
     except (OperationalError, InterfaceError) as exc:
         raise Unavailable(f"database unavailable: {_first_line(exc.orig or exc)}") from exc
+    except PoolTimeout as exc:  # every pooled connection stayed busy for the whole pool timeout
+        raise Unavailable("database busy: no connection became free in time") from exc
     except DBAPIError as exc:
         if exc.connection_invalidated:
             raise Unavailable(f"database unavailable: {_first_line(exc.orig or exc)}") from exc
