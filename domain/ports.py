@@ -29,7 +29,7 @@ from domain.model import (
 )
 from domain.model.tenants import ApiKey
 from domain.pagination import Page, PageRequest
-from domain.queries import ChargerLogin, ChargingSummary, TransactionFilter
+from domain.queries import ChargerLogin, ChargingSummary, TransactionFilter, VehicleTokenFacts
 
 # --- repositories: every one is built for one tenant and can only see that tenant's rows ---
 
@@ -193,6 +193,14 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, tenant_id: UUID) -> UnitOfWork: ...
+
+
+class TokenFacts(Protocol):
+    """The read behind most Authorize requests, made without opening a unit of work."""
+
+    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> VehicleTokenFacts | None:
+        """The facts as of one moment (one statement, or one transaction); None for a charger not in the tenant."""
+        ...
 
 
 class Directory(Protocol):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.model import TransactionOrigin, TransactionStatus
+from domain.model import TransactionOrigin, TransactionStatus, Vehicle, VehicleIdentifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +36,12 @@ class ChargerLogin:
     charger_id: UUID
     charge_point_id: str
     password_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleTokenFacts:
+    """Everything deciding on a vehicle token at one charger depends on, read together."""
+
+    autocharge_supported: bool  # the charger is already known to read EVCCIDs
+    pairing_waiting: bool  # a pairing session waits on the charger: the token may be captured
+    known: list[tuple[VehicleIdentifier, Vehicle | None]]  # every identifier with this value, with its vehicle

@@ -11,8 +11,9 @@ from domain.errors import Invalid
 from domain.events import ChargerChange
 from domain.identifiers import parse_evccid
 from domain.ids import Clock, utcnow
-from domain.model import AuthorizationStatus, Charger, RemoteStart, TransactionOrigin
-from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.model import AuthorizationStatus, Charger, RemoteStart, TransactionOrigin, Vehicle, VehicleIdentifier
+from domain.ports import TokenFacts, UnitOfWork, UnitOfWorkFactory
+from domain.queries import VehicleTokenFacts
 from domain.services._common import found
 from domain.services.chargers import changed
 from domain.services.pairing import PairingRaceLost, capture
@@ -55,19 +56,25 @@ async def _judge_vehicle_token(
     if allow_capture:
         await capture(uow, charger, evccid, now)
     known = await uow.identifiers.by_value_with_vehicles(evccid.value)
+    verdict = _verdict_on_record(known, evccid.value)
+    if verdict is None:
+        await uow.unrecognised.record(charger.id, evccid.value, now)
+        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
+    return verdict
+
+
+def _verdict_on_record(known: list[tuple[VehicleIdentifier, Vehicle | None]], value: str) -> Verdict | None:
+    """The verdict on a vehicle token with identifiers on record; None when it has none."""
     for identifier, of_vehicle in known:
         if identifier.is_active:
             vehicle = found(of_vehicle, "vehicle", identifier.vehicle_id)
             status = AuthorizationStatus.ACCEPTED if vehicle.is_active else AuthorizationStatus.BLOCKED
-            return Verdict(status, TransactionOrigin.AUTOCHARGE, evccid.value, vehicle.user_id, vehicle.id)
+            return Verdict(status, TransactionOrigin.AUTOCHARGE, value, vehicle.user_id, vehicle.id)
     if known:  # on record but retired: the car was replaced or retired
         latest, owner = max(known, key=lambda pair: pair[0].captured_at)
         user_id = owner.user_id if owner else None
-        return Verdict(
-            AuthorizationStatus.BLOCKED, TransactionOrigin.AUTOCHARGE, evccid.value, user_id, latest.vehicle_id
-        )
-    await uow.unrecognised.record(charger.id, evccid.value, now)
-    return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
+        return Verdict(AuthorizationStatus.BLOCKED, TransactionOrigin.AUTOCHARGE, value, user_id, latest.vehicle_id)
+    return None
 
 
 async def _judge_rfid(uow: UnitOfWork, charger: Charger, id_tag: str, now: datetime) -> Verdict:
@@ -90,8 +97,14 @@ async def only_active_vehicle(uow: UnitOfWork, user_id: UUID) -> UUID | None:
     return vehicles[0].id if len(vehicles) == 1 else None
 
 
-async def authorize(uow_factory: UnitOfWorkFactory, tenant_id: UUID, cmd: Authorize, clock: Clock = utcnow) -> Verdict:
+async def authorize(
+    uow_factory: UnitOfWorkFactory, tokens: TokenFacts, tenant_id: UUID, cmd: Authorize, clock: Clock = utcnow
+) -> Verdict:
     """Authorize.req: may capture the token for a waiting pairing session, and then accepts it."""
+    if cmd.token.autocharge:
+        verdict = await _judge_without_recording(tokens, tenant_id, cmd)
+        if verdict is not None:
+            return verdict
     for allow_capture in (True, False):  # a pairing race lost to another process: judge again without it
         uow = uow_factory(tenant_id)
         try:
@@ -103,3 +116,37 @@ async def authorize(uow_factory: UnitOfWorkFactory, tenant_id: UUID, cmd: Author
         except PairingRaceLost:
             continue
     raise AssertionError("unreachable: the second pass never captures")
+
+
+async def _judge_without_recording(tokens: TokenFacts, tenant_id: UUID, cmd: Authorize) -> Verdict | None:
+    """The verdict when judging the token records nothing, else None (the caller takes the transactional path).
+
+    Nearly every Authorize of a paired car is such a case: the token is on record, the charger is already
+    marked as reading EVCCIDs and no pairing session waits on it. One read answers it, instead of a unit of
+    work's transaction (begin, three reads, commit), so a busy charger network costs the database a fifth of
+    the round trips. The rules are the same as judge()'s, which handles every other case.
+    """
+    try:
+        evccid = parse_evccid(cmd.token.raw)
+    except Invalid:
+        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, cmd.token.raw)
+    facts = await tokens.of_vehicle_token(tenant_id, cmd.charger_id, evccid.value)
+    if facts is None or not facts.autocharge_supported or facts.pairing_waiting:
+        return None  # an unknown charger (NotFound), a charger to mark, a token perhaps to capture
+    return _verdict_on_record(facts.known, evccid.value)  # None: unrecognised, to be recorded
+
+
+class TokenFactsFromUnitOfWork:
+    """TokenFacts read through the repositories, in one transaction: for stores without a one-statement read."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> VehicleTokenFacts | None:
+        async with self._uow_factory(tenant_id) as uow:
+            charger = await uow.chargers.get(charger_id)
+            if charger is None:
+                return None
+            waiting = await uow.pairing.waiting_on_charger(charger_id) is not None
+            known = await uow.identifiers.by_value_with_vehicles(value)
+            return VehicleTokenFacts(charger.autocharge_supported, waiting, known)

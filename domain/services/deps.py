@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.ids import Clock, utcnow
-from domain.ports import ChargerCommands, Directory, EventBus, FrameJournal, UnitOfWorkFactory
+from domain.ports import ChargerCommands, Directory, EventBus, FrameJournal, TokenFacts, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -15,4 +15,5 @@ class Deps:
     bus: EventBus
     journal: FrameJournal
     commands: ChargerCommands
+    tokens: TokenFacts  # Authorize's read-only path
     clock: Clock = field(default=utcnow)

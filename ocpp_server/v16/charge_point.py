@@ -73,6 +73,7 @@ class ChargePoint16(BaseChargePoint):
     async def on_authorize(self, id_tag: str, **_: Any) -> call_result.Authorize:
         verdict = await authorization.authorize(
             self.ctx.deps.uow,
+            self.ctx.deps.tokens,
             self.tenant_id,
             Authorize(self.charger_id, Token.from_ocpp16(id_tag)),
             self.ctx.deps.clock,

@@ -69,7 +69,11 @@ class ChargePoint201(BaseChargePoint):
     async def on_authorize(self, id_token: dict[str, Any], **_: Any) -> call_result.Authorize:
         token = Token.from_ocpp201(id_token["id_token"], id_token["type"])
         verdict = await authorization.authorize(
-            self.ctx.deps.uow, self.tenant_id, Authorize(self.charger_id, token), self.ctx.deps.clock
+            self.ctx.deps.uow,
+            self.ctx.deps.tokens,
+            self.tenant_id,
+            Authorize(self.charger_id, token),
+            self.ctx.deps.clock,
         )
         return call_result.Authorize(id_token_info={"status": verdict.status.value})
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from uuid import UUID
 
 import httpx
 import pytest
@@ -9,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from api.app import create_app
 from domain.ids import new_id
 from domain.model import ApiRole, Principal
+from domain.services.authorization import TokenFactsFromUnitOfWork
 from domain.services.deps import Deps
 from infra.pubsub.memory import MemoryEventBus
 from tests.api.fakes_api import ApiUnitOfWork, FakeDirectory
@@ -25,12 +27,17 @@ async def api() -> AsyncIterator[Api]:
     directory.add_key(READER_A, Principal(tenant_a, "Fleet A", ApiRole.READ_ONLY))
     directory.add_key(ADMIN_B, Principal(tenant_b, "Fleet B", ApiRole.ADMIN))
     async with MemoryEventBus(queue_size=QUEUE_SIZE) as bus:
+
+        def uow(tenant_id: UUID) -> ApiUnitOfWork:
+            return ApiUnitOfWork(store, tenant_id, bus)
+
         deps = Deps(
-            uow=lambda tenant_id: ApiUnitOfWork(store, tenant_id, bus),
+            uow=uow,
             directory=directory,
             bus=bus,
             journal=NullJournal(),
             commands=commands,
+            tokens=TokenFactsFromUnitOfWork(uow),
             clock=clock,
         )
         app = create_app(deps, max_depth=MAX_DEPTH, metrics=CollectorRegistry())

@@ -19,6 +19,7 @@ from domain.commands import AddRfidTag, AddVehicle, AddVehicleIdentifier, Create
 from domain.ids import new_id
 from domain.model import Charger, OcppLogEntry, Transaction, User, Vehicle
 from domain.services import chargers, users, vehicles
+from domain.services.authorization import TokenFactsFromUnitOfWork
 from domain.services.deps import Deps
 from ocpp_server import ConnectionRegistry, OcppServer
 from tests.ocpp.fakes_ocpp import FakeDirectory, FlakyUnitOfWork, ListJournal, Power, StubBus
@@ -42,12 +43,17 @@ class Env:
 
     def __post_init__(self) -> None:
         self.directory = FakeDirectory(self.store)
+
+        def uow(tenant_id: UUID) -> FlakyUnitOfWork:
+            return FlakyUnitOfWork(self.store, tenant_id, self.power)
+
         self.deps = Deps(
-            uow=lambda tenant_id: FlakyUnitOfWork(self.store, tenant_id, self.power),
+            uow=uow,
             directory=self.directory,
             bus=StubBus(),
             journal=self.journal,
             commands=self.registry,
+            tokens=TokenFactsFromUnitOfWork(uow),
         )
 
     async def start(self, **overrides: Any) -> OcppServer:

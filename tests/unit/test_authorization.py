@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from domain.commands import AddRfidTag, AddVehicleIdentifier, Authorize, RetireVehicle, Token
+from uuid import UUID
+
+from domain.commands import AddRfidTag, AddVehicleIdentifier, Authorize, RetireVehicle, StartPairing, Token
 from domain.model import AuthorizationStatus, TransactionOrigin
-from domain.services import authorization, users, vehicles
+from domain.services import authorization, pairing, users, vehicles
 from tests.unit.conftest import World
+from tests.unit.fakes import FakeUnitOfWork
 
 MAC = "0A1B2C3D4E5F"
 
@@ -11,6 +14,7 @@ MAC = "0A1B2C3D4E5F"
 async def _authorize(world: World, charger_id: object, token: Token, tenant: object = None) -> authorization.Verdict:
     return await authorization.authorize(
         world.factory,
+        authorization.TokenFactsFromUnitOfWork(world.factory),
         tenant or world.tenant_a,
         Authorize(charger_id, token),
         world.clock,  # type: ignore[arg-type]
@@ -98,6 +102,57 @@ async def test_an_unknown_rfid_tag_or_malformed_vehicle_token_is_invalid_and_not
     assert (await _authorize(world, charger.id, Token.from_ocpp16("VID:XYZ"))).status is AuthorizationStatus.INVALID
     async with world.uow() as uow:
         assert await uow.unrecognised.latest(None, 10) == []
+
+
+class _CountingFactory:
+    """Units of work as the world makes them, counting those that committed something."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.commits = 0
+
+    def __call__(self, tenant_id: UUID) -> FakeUnitOfWork:
+        uow = self.world.uow(tenant_id)
+        commit = uow.commit
+
+        async def counted() -> None:
+            self.commits += 1
+            await commit()
+
+        uow.commit = counted  # type: ignore[method-assign]
+        return uow
+
+
+async def test_a_paired_car_at_a_charger_known_to_read_evccids_is_judged_without_a_transaction(world: World) -> None:
+    charger = await world.charger()
+    async with world.uow() as uow:
+        charger.autocharge_supported = False
+        await uow.chargers.update(charger)
+        await uow.commit()
+    vehicle = await world.vehicle(await world.user())
+    await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, MAC))
+    counting = _CountingFactory(world)
+    tokens = authorization.TokenFactsFromUnitOfWork(world.factory)
+    authorize = Authorize(charger.id, Token.from_ocpp16("VID:" + MAC))
+    first = await authorization.authorize(counting, tokens, world.tenant_a, authorize, world.clock)  # type: ignore[arg-type]
+    assert counting.commits == 1  # the first one marks the charger as reading EVCCIDs
+    again = await authorization.authorize(counting, tokens, world.tenant_a, authorize, world.clock)  # type: ignore[arg-type]
+    assert counting.commits == 1  # nothing left to record: one read, no transaction
+    assert first == again and again.status is AuthorizationStatus.ACCEPTED and again.vehicle_id == vehicle.id
+
+
+async def test_unknown_tokens_and_waiting_pairing_sessions_still_take_the_recording_path(world: World) -> None:
+    charger = await world.charger()
+    vehicle = await world.vehicle(await world.user())
+    counting = _CountingFactory(world)
+    tokens = authorization.TokenFactsFromUnitOfWork(world.factory)
+    unknown = Authorize(charger.id, Token.from_ocpp16("VID:AABBCCDDEEFF"))
+    for _ in range(2):  # recorded every time it is seen
+        await authorization.authorize(counting, tokens, world.tenant_a, unknown, world.clock)  # type: ignore[arg-type]
+    assert counting.commits == 2
+    await pairing.start_pairing(world.uow(), StartPairing(vehicle.id, charger.id, 300), world.clock)
+    verdict = await authorization.authorize(counting, tokens, world.tenant_a, unknown, world.clock)  # type: ignore[arg-type]
+    assert verdict.status is AuthorizationStatus.ACCEPTED and verdict.vehicle_id == vehicle.id  # captured
 
 
 def test_tokens_are_classified_per_ocpp_version() -> None:

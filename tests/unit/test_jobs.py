@@ -10,6 +10,7 @@ from domain.commands import StartPairing
 from domain.errors import Unavailable
 from domain.model import PairingStatus
 from domain.services import pairing
+from domain.services.authorization import TokenFactsFromUnitOfWork
 from domain.services.deps import Deps
 from tests.unit.conftest import World
 from tests.unit.fakes import FakeCommands
@@ -36,8 +37,14 @@ class _Directory:
 
 def _deps(world: World, directory: Any) -> Deps:
     return Deps(
-        uow=world.factory, directory=directory, bus=None, journal=None, commands=FakeCommands(), clock=world.clock
-    )  # type: ignore[arg-type]
+        uow=world.factory,
+        directory=directory,
+        bus=None,  # type: ignore[arg-type]
+        journal=None,  # type: ignore[arg-type]
+        commands=FakeCommands(),
+        tokens=TokenFactsFromUnitOfWork(world.factory),
+        clock=world.clock,
+    )
 
 
 async def _run_briefly(job: Any, seconds: float = 0.05) -> None:

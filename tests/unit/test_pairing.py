@@ -13,7 +13,13 @@ MAC = "0A1B2C3D4E5F"
 
 
 async def _plug_in(world: World, charger_id: object, token: Token) -> authorization.Verdict:
-    return await authorization.authorize(world.factory, world.tenant_a, Authorize(charger_id, token), world.clock)  # type: ignore[arg-type]
+    return await authorization.authorize(
+        world.factory,
+        authorization.TokenFactsFromUnitOfWork(world.factory),
+        world.tenant_a,
+        Authorize(charger_id, token),
+        world.clock,  # type: ignore[arg-type]
+    )
 
 
 def _statuses(world: World) -> list[PairingStatus]:

@@ -1,0 +1,55 @@
+"""Authorize's one-statement read gives the same facts as reading them through the repositories."""
+
+from __future__ import annotations
+
+from domain.commands import AddVehicleIdentifier, RetireVehicle, StartPairing
+from domain.ids import new_id
+from domain.model import ConnectionState
+from domain.services import pairing, vehicles
+from domain.services.authorization import TokenFactsFromUnitOfWork
+from infra.db.engine import Database
+from infra.db.token_facts import SqlTokenFacts
+from infra.db.unit_of_work import SqlUnitOfWorkFactory
+from tests.databases import Seed
+
+MAC, OTHER = "0A1B2C3D4E5F", "AABBCCDDEEFF"
+
+
+async def test_the_facts_match_the_repositories_in_every_case(
+    seed: Seed, database: Database, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    sql, reference = SqlTokenFacts(database), TokenFactsFromUnitOfWork(uow_factory)
+    tenant, stranger = await seed.tenant(), await seed.tenant()
+    charger = await seed.charger(tenant.id, autocharge_supported=True)
+    unmarked = await seed.charger(tenant.id, autocharge_supported=False)
+    pairing_on = await seed.charger(tenant.id, autocharge_supported=True, connection_state=ConnectionState.CONNECTED)
+    theirs = await seed.charger(stranger.id)
+    user = await seed.user(tenant.id)
+    replaced, current = await seed.vehicle(user), await seed.vehicle(user)
+    await vehicles.add_identifier(uow_factory(tenant.id), AddVehicleIdentifier(replaced.id, MAC))
+    await vehicles.retire_vehicle(uow_factory(tenant.id), RetireVehicle(replaced.id))  # MAC now retired
+    await vehicles.add_identifier(uow_factory(tenant.id), AddVehicleIdentifier(current.id, MAC))
+    their_vehicle = await seed.vehicle(await seed.user(stranger.id))
+    await vehicles.add_identifier(uow_factory(stranger.id), AddVehicleIdentifier(their_vehicle.id, OTHER))
+    await pairing.start_pairing(uow_factory(tenant.id), StartPairing(current.id, pairing_on.id))
+
+    cases = [
+        (tenant.id, charger.id, "VID:" + MAC),  # one retired and one active identifier
+        (tenant.id, charger.id, "VID:" + OTHER),  # another tenant's identifier: nothing known here
+        (tenant.id, unmarked.id, "VID:" + MAC),  # not yet marked as reading EVCCIDs
+        (tenant.id, pairing_on.id, "VID:" + MAC),  # a pairing session waiting
+        (tenant.id, theirs.id, "VID:" + MAC),  # another tenant's charger: none
+        (tenant.id, new_id(), "VID:" + MAC),  # no such charger: none
+    ]
+    for case in cases:
+        assert await sql.of_vehicle_token(*case) == await reference.of_vehicle_token(*case), case
+
+    facts = await sql.of_vehicle_token(tenant.id, charger.id, "VID:" + MAC)
+    assert facts is not None and facts.autocharge_supported and not facts.pairing_waiting
+    assert [(i.vehicle_id, i.is_active) for i, _ in facts.known] == [(replaced.id, False), (current.id, True)]
+    assert [v.id for _, v in facts.known if v is not None] == [replaced.id, current.id]
+    waiting = await sql.of_vehicle_token(tenant.id, pairing_on.id, "VID:" + MAC)
+    assert waiting is not None and waiting.pairing_waiting
+    unmarked_facts = await sql.of_vehicle_token(tenant.id, unmarked.id, "VID:" + MAC)
+    assert unmarked_facts is not None and not unmarked_facts.autocharge_supported
+    assert await sql.of_vehicle_token(tenant.id, theirs.id, "VID:" + MAC) is None
