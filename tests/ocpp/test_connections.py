@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from ocpp.v16 import call
@@ -50,6 +51,21 @@ async def test_a_silent_charger_is_closed_and_marked_disconnected(env: Env) -> N
             await ws.recv()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
     await eventually(lambda: state(env) is ConnectionState.DISCONNECTED)
+
+
+async def test_a_charger_sending_frames_more_often_than_the_idle_timeout_stays_connected(env: Env) -> None:
+    await env.charger()
+    await env.start(charger_idle_timeout_seconds=0.4)
+    async with raw_socket(env) as ws:
+        for number in range(8):  # 1.2 s in all, three idle timeouts' worth, never 0.4 s silent
+            await ws.send(f'[2, "h{number}", "Heartbeat", {{}}]')
+            await ws.recv()
+            await asyncio.sleep(0.15)
+        assert state(env) is ConnectionState.CONNECTED
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed):
+            await ws.recv()
+        assert 0.2 <= time.monotonic() - started < 2  # closed once silent for the timeout (0.4 s minus the 0.15 slept)
 
 
 async def test_stop_closes_chargers_with_1001_and_records_it(env: Env) -> None:
