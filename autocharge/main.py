@@ -60,7 +60,7 @@ class Autocharge:
             pool_timeout=settings.database_pool_timeout_seconds,
         )
         self.bus = bus_from_url(settings.redis_url, settings.subscription_queue_size, prefix=settings.redis_prefix)
-        self.journal = BatchedFrameJournal(self.database.session_factory, self.bus)
+        self.journal = BatchedFrameJournal(self.database, self.bus)
         self.registry = ConnectionRegistry()
         uow = SqlUnitOfWorkFactory(self.database.session_factory, self.bus)
         self.cluster = self._join_cluster(uow)

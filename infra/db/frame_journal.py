@@ -9,14 +9,16 @@ from collections import deque
 from collections.abc import Sequence
 from uuid import UUID
 
+import orjson
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.errors import Conflict
 from domain.events import DomainEvent, OcppFrameLogged
 from domain.model import OcppLogEntry
 from domain.ports import EventBus
+from infra.db.engine import Database
 from infra.db.errors import translate_errors
 from infra.db.mapping import to_values
 from infra.db.tables import ocpp_log_entries
@@ -29,6 +31,8 @@ ROWS_PER_STATEMENT = 1000
 # answer follows its request within a millisecond): one transaction for several frames instead of one each.
 COALESCE_SECONDS = 0.002
 
+_COLUMNS = [column.name for column in ocpp_log_entries.c]
+
 _Numbered = tuple[int, OcppLogEntry]  # (append sequence number, entry)
 
 
@@ -36,15 +40,15 @@ class BatchedFrameJournal:
     """`append()` never waits; one background task writes whatever accumulated since its last write.
 
     The writer sleeps until the first entry arrives, waits `coalesce_seconds` for its neighbours, then takes
-    everything buffered; under load batches grow by themselves while the previous one is written. It keeps one
-    connection of its own (no pool checkout and pre-ping per batch) and replaces it after an error. Entries are
+    everything buffered; under load batches grow by themselves while the previous one is written. On PostgreSQL a
+    batch is one COPY; on SQLite an executemany on a connection of its own, replaced after an error. Entries are
     written and published in append order; on database errors the writer retries with backoff, keeping that order.
     Beyond `max_buffer` unwritten entries the oldest are dropped and counted in `dropped`.
     """
 
     def __init__(
         self,
-        session_factory: async_sessionmaker[AsyncSession],
+        database: Database,
         bus: EventBus,
         *,
         max_buffer: int = 100_000,
@@ -52,8 +56,8 @@ class BatchedFrameJournal:
         retry_max_seconds: float = 5.0,
         coalesce_seconds: float = COALESCE_SECONDS,
     ) -> None:
-        self._session_factory = session_factory
-        self._engine: AsyncEngine = session_factory.kw["bind"]
+        self._database = database
+        self._engine: AsyncEngine = database.engine
         self._connection: AsyncConnection | None = None
         self._coalesce = coalesce_seconds
         self._bus = bus
@@ -176,6 +180,9 @@ class BatchedFrameJournal:
         return entries
 
     async def _insert(self, rows: list[dict[str, object]]) -> None:
+        if not self._database.is_sqlite:
+            await self._copy(rows)
+            return
         with translate_errors():
             connection = self._connection
             if connection is None:
@@ -188,6 +195,23 @@ class BatchedFrameJournal:
                 if not isinstance(error, IntegrityError):  # the connection itself may be broken: a new one next time
                     await self._release()
                 raise
+
+    async def _copy(self, rows: list[dict[str, object]]) -> None:
+        """PostgreSQL: one COPY per batch on the driver's pool, all rows or none.
+
+        Every OCPP round trip logs two rows: COPY moves a batch as one binary stream, without SQLAlchemy's
+        per-row parameter processing of an executemany, with the same constraints checked.
+        """
+        from asyncpg.exceptions import IntegrityConstraintViolationError
+
+        records = [tuple(_jsonb(row[name]) if name == "payload" else row[name] for name in _COLUMNS) for row in rows]
+        with translate_errors():
+            pool = await self._database.driver_pool()
+            async with pool.acquire() as connection:
+                try:
+                    await connection.copy_records_to_table(ocpp_log_entries.name, records=records, columns=_COLUMNS)
+                except IntegrityConstraintViolationError as error:  # a duplicate, or a charger deleted meanwhile
+                    raise Conflict(f"OCPP frames not logged: {error}") from error
 
     async def _release(self) -> None:
         connection, self._connection = self._connection, None
@@ -233,3 +257,8 @@ class BatchedFrameJournal:
             if self.dropped == 0:
                 logger.error("frame journal buffer full: dropping the oldest unwritten frames")
             self.dropped += count
+
+
+def _jsonb(payload: object) -> str:
+    # asyncpg's jsonb codec takes JSON text.
+    return orjson.dumps(payload).decode()

@@ -18,7 +18,7 @@ from tests.databases import T0, RecordingBus, Seed, a_log_entry
 
 def test_the_adapters_satisfy_the_ports(directory: SqlDirectory, database: Database) -> None:
     port: Directory = directory
-    journal: FrameJournal = BatchedFrameJournal(database.session_factory, RecordingBus())
+    journal: FrameJournal = BatchedFrameJournal(database, RecordingBus())
     assert port is not None and journal is not None
 
 
@@ -70,7 +70,7 @@ async def test_purge_deletes_old_logs_in_every_tenant(
     seed: Seed, directory: SqlDirectory, database: Database, bus: RecordingBus
 ) -> None:
     chargers = [await seed.charger((await seed.tenant()).id) for _ in range(2)]
-    journal = BatchedFrameJournal(database.session_factory, bus)
+    journal = BatchedFrameJournal(database, bus)
     await journal.start()
     for charger in chargers:
         for days in (40, 31, 1):

@@ -33,7 +33,7 @@ async def test_a_burst_is_written_in_one_batch_and_published_by_tenant_in_order(
     seed: Seed, database: Database, bus: RecordingBus, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     north, south = await _two_tenants_chargers(seed)
-    journal = BatchedFrameJournal(database.session_factory, bus)
+    journal = BatchedFrameJournal(database, bus)
     await journal.start()
     try:
         entries = [a_log_entry(north if i % 3 else south, unique_id=str(i)) for i in range(1500)]
@@ -56,7 +56,7 @@ async def test_a_burst_is_written_in_one_batch_and_published_by_tenant_in_order(
 
 async def test_when_idle_each_frame_is_written_at_once(seed: Seed, database: Database, bus: RecordingBus) -> None:
     north, _ = await _two_tenants_chargers(seed)
-    journal = BatchedFrameJournal(database.session_factory, bus)
+    journal = BatchedFrameJournal(database, bus)
     await journal.start()
     try:
         for i in range(3):
@@ -69,7 +69,7 @@ async def test_when_idle_each_frame_is_written_at_once(seed: Seed, database: Dat
 
 async def test_stop_writes_everything_appended(seed: Seed, database: Database, bus: RecordingBus) -> None:
     north, south = await _two_tenants_chargers(seed)
-    journal = BatchedFrameJournal(database.session_factory, bus)
+    journal = BatchedFrameJournal(database, bus)
     await journal.start()
     for i in range(50):
         journal.append(a_log_entry(north if i % 2 else south))
@@ -81,7 +81,7 @@ async def test_beyond_the_bound_the_oldest_frames_are_dropped(
     seed: Seed, database: Database, bus: RecordingBus
 ) -> None:
     north, _ = await _two_tenants_chargers(seed)
-    journal = BatchedFrameJournal(database.session_factory, bus, max_buffer=10)
+    journal = BatchedFrameJournal(database, bus, max_buffer=10)
     entries = [a_log_entry(north, unique_id=str(i)) for i in range(25)]
     for entry in entries:
         journal.append(entry)
@@ -98,7 +98,7 @@ async def test_database_errors_are_retried_without_losing_order(tmp_path: Path) 
     outage, bus = Database(url), RecordingBus()
     tenant = a_tenant()
     charger = a_charger(tenant.id)
-    journal = BatchedFrameJournal(outage.session_factory, bus, retry_initial_seconds=0.01, retry_max_seconds=0.02)
+    journal = BatchedFrameJournal(outage, bus, retry_initial_seconds=0.01, retry_max_seconds=0.02)
     entries = [a_log_entry(charger, unique_id=str(i)) for i in range(20)]
     await journal.start()
     try:
@@ -139,7 +139,7 @@ async def test_a_broken_frame_does_not_hold_back_the_others(seed: Seed, database
     north, _ = await _two_tenants_chargers(seed)
     good = [a_log_entry(north, unique_id=str(i)) for i in range(3)]
     orphan = a_log_entry(a_charger(north.tenant_id))  # its charger was never stored
-    journal = BatchedFrameJournal(database.session_factory, bus)
+    journal = BatchedFrameJournal(database, bus)
     await journal.start()
     for entry in (good[0], orphan, *good[1:]):
         journal.append(entry)

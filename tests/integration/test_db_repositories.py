@@ -230,7 +230,7 @@ async def test_logs_are_read_newest_first(
     tenant = await seed.tenant()
     charger = await seed.charger(tenant.id)
     entries = [a_log_entry(charger, action=action) for action in ("BootNotification", "Heartbeat", "Heartbeat")]
-    journal = BatchedFrameJournal(database.session_factory, bus)
+    journal = BatchedFrameJournal(database, bus)
     await journal.start()
     for entry in entries:
         journal.append(entry)
