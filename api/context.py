@@ -69,5 +69,14 @@ class Context:
             self._loaders = Loaders(self.deps, self.tenant_id, cache=not self.websocket)
         return self._loaders
 
+    def operation_done(self) -> None:
+        """Let go of the operation's loaders and the rows they cached (a later operation makes new ones).
+
+        graphql-core's execution context holds bound methods of itself, a reference cycle that also holds this
+        context: without this, every request's rows would wait for the cycle collector, whose pauses of several
+        milliseconds then come every few dozen requests instead of every few hundred.
+        """
+        self._loaders = None
+
 
 Info = strawberry.Info[Context, None]

@@ -17,9 +17,13 @@ from api.permissions import CanWrite, IsAuthenticated
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def field(*, description: str | None = None) -> Callable[[F], F]:
-    """A field of a type (not a root field): the root field it hangs from has checked the caller."""
-    return cast("Callable[[F], F]", strawberry.field(description=description))
+def field(*, description: str | None = None, graphql_type: Any = None) -> Callable[[F], F]:
+    """A field of a type (not a root field): the root field it hangs from has checked the caller.
+
+    `graphql_type` gives the field's GraphQL type when the resolver's annotation cannot, e.g. a resolver that
+    returns either a value or an awaitable of it.
+    """
+    return cast("Callable[[F], F]", strawberry.field(description=description, graphql_type=graphql_type))
 
 
 def query(*, description: str | None = None) -> Callable[[F], F]:

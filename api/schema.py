@@ -10,13 +10,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, SchemaExtension, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.chargers.mutations import ChargerMutations
 from api.chargers.queries import ChargerQueries
 from api.chargers.subscriptions import ChargerSubscriptions
+from api.context import Context
 from api.errors import ErrorTranslation
 from api.logs.queries import LogQueries
 from api.logs.subscriptions import LogSubscriptions
@@ -63,6 +64,16 @@ class _ParserCache(ParserCache):
         yield
 
 
+class _OperationDone(SchemaExtension):
+    """Tells the context when an operation (a query, a mutation, a whole subscription) is over."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.operation_done()
+
+
 class _Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry would log every error with its traceback, domain errors included; ErrorTranslation
@@ -82,6 +93,7 @@ def make_schema(max_depth: int = DEFAULT_MAX_DEPTH) -> strawberry.Schema:
         lambda: AddValidationRules(depth_rules),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         ErrorTranslation,
+        _OperationDone,
     ]
     return _Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 

@@ -7,7 +7,9 @@ For random vehicles of the seeded tenant, one request at a time (or --concurrenc
 HTTP connection: `Vehicle.transactions(first: 50)` (with totalCount and each session's charger), the same
 within a 90-day window, `Vehicle.chargingSummary` over all time and over a 30-day window. Reports p50/p95/p99
 per query. Without --api-url it starts the server itself pinned to --server-cpu and pins itself to
---client-cpu, with a read-only key it creates.
+--client-cpu, with a read-only key it creates. With the server's process known (started here, or
+--server-pid), each query also reports the server's CPU per request and how long it waited for a CPU
+(`server_runqueue_wait_pct`): a busy machine shows there first, while CPU per request moves much less.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import httpx
 
 from benchmarks import _seeding
 from benchmarks._servers import AutochargeServer
-from benchmarks._stats import percentiles
+from benchmarks._stats import percentiles, sample, wait_percent
 
 _TRANSACTION_FIELDS = (
     "totalCount pageInfo { hasNextPage endCursor } edges { cursor node {"
@@ -79,8 +81,10 @@ async def tenant_slug(url: str) -> str:
 class QueryRun:
     """One query over many vehicles: latencies of the answers that carried the vehicle, errors otherwise."""
 
-    def __init__(self, client: httpx.AsyncClient, query: str, variables: dict[str, str]) -> None:
-        self.client, self.query, self.variables = client, query, variables
+    def __init__(
+        self, client: httpx.AsyncClient, query: str, variables: dict[str, str], server_pid: int | None = None
+    ) -> None:
+        self.client, self.query, self.variables, self.server_pid = client, query, variables, server_pid
         self.latencies: list[float] = []
         self.errors: list[Any] = []
         self.edges = 0
@@ -108,21 +112,28 @@ class QueryRun:
             async with gate:
                 await self.one(vehicle)
 
+        before = sample(self.server_pid) if self.server_pid else None
         began = time.perf_counter()
         await asyncio.gather(*(gated(random.choice(vehicles)) for _ in range(samples)))
         elapsed = time.perf_counter() - began
+        after = sample(self.server_pid) if self.server_pid else None
         n = len(self.latencies)
+        cpu = after.cpu_seconds - before.cpu_seconds if before and after else None
         return {
             "requests": n,
             "per_s": round(n / elapsed, 1),
             "latency_ms": percentiles(self.latencies),
+            "server_cpu_ms_per_request": round(cpu / samples * 1000, 2) if cpu is not None else None,
+            "server_runqueue_wait_pct": wait_percent(before, after, elapsed),
             "avg_edges": round(self.edges / n, 1) if n and self.edges else None,
             "errors": len(self.errors),
             "first_error": self.errors[0] if self.errors else None,
         }
 
 
-async def measure(api_url: str, key: str, vehicles: list[str], samples: int, concurrency: int) -> dict[str, Any]:
+async def measure(
+    api_url: str, key: str, vehicles: list[str], samples: int, concurrency: int, server_pid: int | None
+) -> dict[str, Any]:
     now = datetime.now(UTC)
     limits = httpx.Limits(max_keepalive_connections=concurrency, max_connections=concurrency)
     headers = {"Authorization": f"Bearer {key}"}
@@ -131,7 +142,8 @@ async def measure(api_url: str, key: str, vehicles: list[str], samples: int, con
         for name, query in QUERIES.items():
             window = WINDOWS.get(name)
             variables = {"from": (now - window).isoformat(), "to": now.isoformat()} if window else {}
-            figures[name] = await QueryRun(client, query, variables).run(vehicles, samples, concurrency)
+            run = QueryRun(client, query, variables, server_pid)
+            figures[name] = await run.run(vehicles, samples, concurrency)
     return figures
 
 
@@ -152,6 +164,7 @@ def main() -> None:
     parser.add_argument("--database-server-url", default=_seeding.DEFAULT_SERVER_URL)
     parser.add_argument("--api-url", help="a running server on that database (else one is started)")
     parser.add_argument("--api-key", help="a key of the seeded tenant (needed with --api-url)")
+    parser.add_argument("--server-pid", type=int, help="the running server's process, for its CPU figures")
     parser.add_argument("--samples", type=int, default=300, help="requests per query")
     parser.add_argument("--vehicles", type=int, default=2000, help="random vehicles to draw from")
     parser.add_argument("--concurrency", type=int, default=1)
@@ -164,7 +177,7 @@ def main() -> None:
         parser.error("samples 1..100000, concurrency 1..256")
     url = _seeding.database_url(args.database_server_url, args.database)
     server = None
-    api_url, key = args.api_url, args.api_key
+    api_url, key, server_pid = args.api_url, args.api_key, args.server_pid
     if api_url is None:
         slug = asyncio.run(tenant_slug(url))
         key = json.loads(
@@ -174,7 +187,7 @@ def main() -> None:
         )["key"]
         server = AutochargeServer(url, Path(f"/tmp/autocharge-vehicle-queries-{os.getpid()}.log"), args.server_cpu)
         server.start()
-        api_url = server.api_url
+        api_url, server_pid = server.api_url, server.pid
         if args.client_cpu and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {int(cpu) for cpu in args.client_cpu.split(",")})
     try:
@@ -184,7 +197,7 @@ def main() -> None:
             "rows": asyncio.run(counts(url)),
             "samples": args.samples,
             "concurrency": args.concurrency,
-            "queries": asyncio.run(measure(api_url, key, vehicles, args.samples, args.concurrency)),
+            "queries": asyncio.run(measure(api_url, key, vehicles, args.samples, args.concurrency, server_pid)),
         }
     finally:
         if server is not None:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from domain.commands import AddVehicle, CreateUser, RegisterCharger
 from domain.ids import new_id
-from domain.model import Charger, LogDirection, OcppLogEntry, OcppMessageType, User, Vehicle
+from domain.model import (
+    AuthorizationStatus,
+    Charger,
+    LogDirection,
+    OcppLogEntry,
+    OcppMessageType,
+    Transaction,
+    TransactionOrigin,
+    User,
+    Vehicle,
+)
 from domain.services import chargers, users, vehicles
 from tests.api.harness import Api
 
@@ -26,6 +37,29 @@ async def charger(api: Api, cpid: str = "CP-1", tenant: UUID | None = None, conn
     )
     if connected:
         made = await chargers.charger_connected(api.uow(tenant), made.id, "1.6", api.clock)
+    return made
+
+
+async def transaction(api: Api, charger: Charger, car: Vehicle, minutes: int = 0) -> Transaction:
+    """A session of `car` on `charger`, started `minutes` after the clock's now, stored as it is."""
+    made = Transaction(
+        id=new_id(),
+        tenant_id=charger.tenant_id,
+        charger_id=charger.id,
+        connector_id=1,
+        ocpp_transaction_id=str(new_id()),
+        start_key=str(new_id()),
+        id_tag="VID:0A1B2C3D4E5F",
+        origin=TransactionOrigin.AUTOCHARGE,
+        authorization=AuthorizationStatus.ACCEPTED,
+        user_id=car.user_id,
+        vehicle_id=car.id,
+        started_at=api.clock() + timedelta(minutes=minutes),
+        meter_start_wh=0,
+    )
+    async with api.uow(charger.tenant_id) as uow:
+        await uow.transactions.add(made)
+        await uow.commit()
     return made
 
 

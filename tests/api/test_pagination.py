@@ -46,3 +46,23 @@ async def test_a_page_of_vehicles_costs_the_same_whatever_its_size(api: Api) -> 
         await factories.vehicle(api, owner, f"PLATE{n}")
     # One page read, then one batch per loader: users, rfid tags, active identifiers, counts.
     assert await cost(3) == await cost(30) == 5
+
+
+async def test_a_vehicles_sessions_with_their_chargers_cost_the_same_whatever_their_number(api: Api) -> None:
+    query = """query($v: ID!, $first: Int) { vehicle(id: $v) { transactions(first: $first) { totalCount
+        pageInfo { hasNextPage } edges { node { charger { chargePointId } } } } } }"""
+    car = await factories.vehicle(api, await factories.user(api))
+    chargers = [await factories.charger(api, f"CP-{n}") for n in range(3)]
+    for n in range(12):
+        await factories.transaction(api, chargers[n % 3], car, minutes=n)
+    newest_first = [f"CP-{n % 3}" for n in reversed(range(12))]
+
+    async def cost(first: int) -> int:
+        before = ApiUnitOfWork.opened
+        page = (await api.data(query, {"v": str(car.id), "first": first}))["vehicle"]["transactions"]
+        assert page["totalCount"] == 12 and page["pageInfo"]["hasNextPage"] == (first < 12)
+        assert [edge["node"]["charger"]["chargePointId"] for edge in page["edges"]] == newest_first[:first]
+        return ApiUnitOfWork.opened - before
+
+    # The vehicle, then its page with the page's chargers in the same unit of work: no charger batch of its own.
+    assert await cost(2) == await cost(12) == await cost(50) == 2

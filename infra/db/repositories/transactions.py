@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -52,7 +53,16 @@ class SqlTransactionRepository(SqlRepository):
 
     async def page(self, request: PageRequest, where: TransactionFilter) -> Page[Transaction]:
         query = self._select(t).where(*_filter(where))
-        return await keyset_page(self._execute, Transaction, query, [t.c.started_at, t.c.id], request, descending=True)
+        listed = replace(request, with_total=False)
+        page = await keyset_page(self._execute, Transaction, query, [t.c.started_at, t.c.id], listed, descending=True)
+        if not request.with_total:
+            return page
+        if request.after is None and not page.has_next:
+            # A first page that holds every matching row is its own count: a vehicle's whole history usually fits
+            # in one page, which then costs one statement instead of two.
+            return replace(page, total_count=len(page.items))
+        count = query.with_only_columns(func.count(), maintain_column_froms=True)
+        return replace(page, total_count=(await self._execute(count)).scalar_one())
 
     async def count_by_vehicle(self, vehicle_ids: Sequence[UUID]) -> dict[UUID, int]:
         if not vehicle_ids:
