@@ -206,5 +206,20 @@ def demo(
     sys.exit(_run(run_demo(settings, keep_running=keep_running), fast_loop=True))
 
 
+@app.command()
+def schema(
+    out: Annotated[str | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Print the GraphQL schema this version serves (SDL); scripts/schema keeps api/schema.graphql in step."""
+    from api.schema import schema as served
+
+    text = served.as_str() + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        with open(out, "w", encoding="utf-8") as file:
+            file.write(text)
+
+
 if __name__ == "__main__":
     app()

@@ -175,4 +175,4 @@ class ChannelListener:
             confirmed.clear()
         if pubsub is not None:
             with suppress(*DOWN, redis_errors.RedisError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
