@@ -1,14 +1,16 @@
-"""Work the system does by itself, on a timer: expiring pairing sessions and purging old logs."""
+"""Work the system does by itself, on a timer: expiring pairing sessions, purging old logs, and ending the
+connections of chargers whose process died."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import structlog
 
 from domain.errors import DomainError
-from domain.services import pairing
+from domain.services import chargers, pairing
 from domain.services.deps import Deps
 
 log = structlog.get_logger(__name__)
@@ -41,4 +43,29 @@ async def purge_old_logs(deps: Deps, retention_days: int, interval_seconds: floa
             log.warning("ocpp_log_purge_failed", error=error.message)
         except Exception:
             log.exception("ocpp_log_purge_crashed")
+        await asyncio.sleep(interval_seconds)
+
+
+async def end_orphaned_connections(
+    deps: Deps, is_live: Callable[[str], Awaitable[bool]], grace_seconds: float, interval_seconds: float
+) -> None:
+    """Chargers recorded as connected that no process holds any more (their process was killed) become
+    DISCONNECTED. Only connections last seen more than `grace_seconds` ago are looked at: a charger that has
+    just connected is recorded before its process claims it. When liveness cannot be told (Redis down),
+    nothing is ended."""
+    while True:
+        try:
+            recorded = await deps.directory.recorded_connections(deps.clock() - timedelta(seconds=grace_seconds))
+            if recorded:
+                for connection in await chargers.end_orphaned_connections(deps.uow, recorded, is_live, deps.clock):
+                    log.warning(
+                        "orphaned_connection_ended",
+                        charge_point_id=connection.charge_point_id,
+                        tenant_id=str(connection.tenant_id),
+                        reason="no process holds the charger any more",
+                    )
+        except DomainError as error:
+            log.warning("orphaned_connection_sweep_failed", error=error.message)
+        except Exception:
+            log.exception("orphaned_connection_sweep_crashed")
         await asyncio.sleep(interval_seconds)

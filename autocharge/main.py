@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from types import TracebackType
 from typing import Any, Self
 
@@ -119,6 +119,19 @@ class Autocharge:
         self.registry.observe(node.claim, node.release)
         return node
 
+    def _end_orphaned_connections(self) -> Coroutine[Any, Any, None]:
+        """Alone, a process knows every live connection; in a cluster, the presence leases tell."""
+
+        async def connected_here(charge_point_id: str) -> bool:
+            return self.registry.is_connected(charge_point_id)
+
+        return jobs.end_orphaned_connections(
+            self.deps,
+            connected_here if self.cluster is None else self.cluster.is_live,
+            grace_seconds=self.settings.presence_ttl_seconds,
+            interval_seconds=self.settings.presence_refresh_seconds,
+        )
+
     @property
     def api_port(self) -> int:
         """The bound port (useful when settings asked for port 0)."""
@@ -151,6 +164,7 @@ class Autocharge:
         self._tasks.append(
             asyncio.create_task(jobs.purge_old_logs(self.deps, self.settings.log_retention_days), name="log-purge")
         )
+        self._tasks.append(asyncio.create_task(self._end_orphaned_connections(), name="orphaned-connections"))
         log.info("autocharge_started", api=self.api_url, ocpp=self.ocpp_url, node=self.settings.node_id)
         return self
 

@@ -33,8 +33,10 @@ class Settings(BaseSettings):
     # Every Redis key and channel starts with it: clusters (or test runs) can share one Redis.
     redis_prefix: str = Field(default="autocharge", min_length=1, pattern=r"^[A-Za-z0-9._\-]+$")
     # A node's claim on a charger lapses this long after its last refresh (e.g. the node died).
-    presence_ttl_seconds: float = Field(default=30, gt=0)
-    presence_refresh_seconds: float = Field(default=10, gt=0)
+    # It is also how long a charger of a killed process may stay CONNECTED: leases lapse after the TTL and every
+    # refresh period each process ends the connections nobody holds (worst case TTL + refresh, 25 s).
+    presence_ttl_seconds: float = Field(default=20, gt=0)
+    presence_refresh_seconds: float = Field(default=5, gt=0)
 
     host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)

@@ -29,7 +29,7 @@ from domain.model import (
 )
 from domain.model.tenants import ApiKey
 from domain.pagination import Page, PageRequest
-from domain.queries import ChargerLogin, ChargingSummary, TransactionFilter, VehicleTokenFacts
+from domain.queries import ChargerLogin, ChargingSummary, RecordedConnection, TransactionFilter, VehicleTokenFacts
 
 # --- repositories: every one is built for one tenant and can only see that tenant's rows ---
 
@@ -217,6 +217,10 @@ class Directory(Protocol):
 
     async def purge_logs(self, before: datetime) -> int:
         """Delete log entries older than `before`, in every tenant; returns how many."""
+        ...
+
+    async def recorded_connections(self, seen_before: datetime) -> list[RecordedConnection]:
+        """Chargers recorded as connected, in every tenant, last seen before `seen_before`."""
         ...
 
     async def ping(self) -> None:

@@ -39,6 +39,16 @@ class ChargerLogin:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordedConnection:
+    """A charger the database records as connected, through the connection `connection_id`."""
+
+    tenant_id: UUID
+    charger_id: UUID
+    charge_point_id: str
+    connection_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
 class VehicleTokenFacts:
     """Everything deciding on a vehicle token at one charger depends on, read together."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Sequence
 from uuid import UUID
 
 from domain.commands import RegisterCharger, ReportBoot, ReportConnectorStatus, SetAutochargeSupported
@@ -10,7 +11,8 @@ from domain.errors import Conflict, Invalid
 from domain.events import ChargerChange, ChargerStatusChanged
 from domain.ids import Clock, new_id, utcnow
 from domain.model import Charger, ConnectionState, Connector
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.queries import RecordedConnection
 from domain.secrets import hash_password
 from domain.services._common import found, snapshot
 
@@ -89,6 +91,28 @@ async def charger_disconnected(
         changed(uow, charger, ChargerChange.DISCONNECTED)
         await uow.commit()
     return charger
+
+
+async def end_orphaned_connections(
+    uow_factory: UnitOfWorkFactory,
+    recorded: Sequence[RecordedConnection],
+    is_live: Callable[[str], Awaitable[bool]],
+    clock: Clock = utcnow,
+) -> list[RecordedConnection]:
+    """End every recorded connection that no process serves any more (the process holding it died without
+    recording the end): the charger becomes DISCONNECTED and subscribers are told. `is_live(chargePointId)`
+    says whether some process still holds the charger. Fenced like charger_disconnected: a charger that has
+    reconnected since keeps its new connection. Returns the connections ended here."""
+    ended: list[RecordedConnection] = []
+    for connection in recorded:
+        if await is_live(connection.charge_point_id):
+            continue
+        charger = await charger_disconnected(
+            uow_factory(connection.tenant_id), connection.charger_id, connection.connection_id, clock
+        )
+        if charger.connection_id is None:
+            ended.append(connection)
+    return ended
 
 
 async def charger_seen(uow: UnitOfWork, charger_id: UUID, clock: Clock = utcnow) -> None:

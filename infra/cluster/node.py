@@ -77,6 +77,10 @@ class ClusterNode:
         await self._channel.close()
         await self._presence.close()
 
+    async def is_live(self, charge_point_id: str) -> bool:
+        """Whether some node of the cluster holds the charger (Unavailable when Redis cannot tell)."""
+        return self._local.is_connected(charge_point_id) or await self._presence.holder(charge_point_id) is not None
+
     # --- the registry's hooks ---
 
     async def claim(self, charge_point_id: str) -> None:

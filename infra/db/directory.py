@@ -10,9 +10,9 @@ from sqlalchemy import CursorResult, Result, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Executable
 
-from domain.model import ApiRole, PairingStatus, Principal, Tenant
+from domain.model import ApiRole, ConnectionState, PairingStatus, Principal, Tenant
 from domain.model.tenants import ApiKey
-from domain.queries import ChargerLogin
+from domain.queries import ChargerLogin, RecordedConnection
 from infra.db.errors import translate_errors
 from infra.db.mapping import from_row, to_values
 from infra.db.tables import api_keys, chargers, ocpp_log_entries, pairing_sessions, tenants
@@ -68,6 +68,19 @@ class SqlDirectory:
 
     async def purge_logs(self, before: datetime) -> int:
         return await self._write(delete(ocpp_log_entries).where(ocpp_log_entries.c.timestamp < before))
+
+    async def recorded_connections(self, seen_before: datetime) -> list[RecordedConnection]:
+        c = chargers
+        query = (
+            select(c.c.tenant_id, c.c.id.label("charger_id"), c.c.charge_point_id, c.c.connection_id)
+            .where(
+                c.c.connection_state == ConnectionState.CONNECTED.value,
+                c.c.connection_id.is_not(None),
+                c.c.last_seen_at < seen_before,
+            )
+            .order_by(c.c.last_seen_at)
+        )
+        return [from_row(RecordedConnection, row) for row in (await self._read(query)).mappings()]
 
     async def ping(self) -> None:
         await self._read(select(text("1")))

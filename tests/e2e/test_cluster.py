@@ -140,9 +140,10 @@ async def redis_prefix() -> AsyncIterator[str]:
         await client.aclose()
 
 
-@pytest.fixture
-async def cluster(redis_prefix: str, tmp_path: Path) -> AsyncIterator[tuple[Node, Node, str]]:
-    """Nodes A and B, ready, on a freshly migrated PostgreSQL database; (a, b, database_url)."""
+@contextlib.asynccontextmanager
+async def two_nodes(redis_prefix: str, tmp_path: Path, **settings: str) -> AsyncIterator[tuple[Node, Node, str]]:
+    """Nodes A and B, ready, on a freshly migrated PostgreSQL database; (a, b, database_url). `settings` are
+    extra AUTOCHARGE_* variables for both."""
     async with throwaway_postgres() as database_url:
         env = {
             **os.environ,
@@ -153,6 +154,7 @@ async def cluster(redis_prefix: str, tmp_path: Path) -> AsyncIterator[tuple[Node
             "AUTOCHARGE_OCPP_COMMAND_TIMEOUT_SECONDS": "5",
             "AUTOCHARGE_LOG_LEVEL": "INFO",
             "AUTOCHARGE_LOG_FORMAT": "console",
+            **settings,
         }
         migrate = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("autocharge")), "migrate", env=env, stdout=asyncio.subprocess.DEVNULL
@@ -168,6 +170,12 @@ async def cluster(redis_prefix: str, tmp_path: Path) -> AsyncIterator[tuple[Node
             for node in (a, b):
                 if node.process is not None and node.process.returncode is None:
                     await node.stop()
+
+
+@pytest.fixture
+async def cluster(redis_prefix: str, tmp_path: Path) -> AsyncIterator[tuple[Node, Node, str]]:
+    async with two_nodes(redis_prefix, tmp_path) as nodes:
+        yield nodes
 
 
 # --- a front end's view: subscriptions on one websocket ---
@@ -424,3 +432,36 @@ async def sigterm_closes_chargers_and_loses_no_frame(s: Story) -> None:
     }
     missing = [u for u in answered if not {(u, "CALL"), (u, "CALL_RESULT")} <= logged]
     assert missing == [], f"answered but not logged: {missing}"
+
+
+async def test_the_chargers_of_a_killed_process_become_disconnected_on_the_survivor(
+    redis_prefix: str, tmp_path: Path
+) -> None:
+    """SIGKILL B while a charger is connected to it: B records nothing, its lease lapses, and A ends the
+    connection (pushed on chargerStatus) within TTL + refresh; the charger then reconnects to A as usual."""
+    quick = {"AUTOCHARGE_PRESENCE_TTL_SECONDS": "2", "AUTOCHARGE_PRESENCE_REFRESH_SECONDS": "0.5"}
+    async with (
+        two_nodes(redis_prefix, tmp_path, **quick) as (a, b, url),
+        story(a, b, url, redis_prefix) as s,
+        feeds(s.a, s.key) as on_a,
+    ):
+        status = await on_a.subscribe(STATUS, c=s.charger_id)
+        await listened(s.redis, s.prefix, s.tenant_id, CHARGERS_TOPIC)
+        async with raw_charger(s.b.ocpp(s.cpid)) as charger:
+            await call(charger, "Heartbeat", {})
+            await on_a.until(status, lambda d: d["chargerStatus"]["connectionState"] == "CONNECTED")
+            await eventually(lambda: s.holds(s.b.node_id, s.cpid))
+            assert b.process is not None
+            b.process.kill()
+            killed = time.monotonic()
+            await b.process.wait()
+            await on_a.until(status, lambda d: d["chargerStatus"]["connectionState"] == "DISCONNECTED")
+            noticed_in = time.monotonic() - killed
+        assert noticed_in < 2 + 0.5 + 5, noticed_in  # TTL + one refresh period + the test's own latency, loaded
+        assert await s.state(s.charger_id) == "DISCONNECTED"
+        assert "orphaned_connection_ended" in s.a.output()
+        async with raw_charger(s.a.ocpp(s.cpid)) as back:
+            await call(back, "Heartbeat", {})
+            await on_a.until(status, lambda d: d["chargerStatus"]["connectionState"] == "CONNECTED")
+            await asyncio.sleep(3)  # past the grace and several sweeps: a held connection is never ended
+            assert await s.state(s.charger_id) == "CONNECTED"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from ocpp.v16 import call as call16
@@ -10,7 +14,9 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import datatypes as types201
 
 from autocharge.main import Autocharge
-from tests.e2e.harness import TenantAccess, eventually, ocpp_charge_point
+from domain.services import chargers
+from tests.e2e import harness
+from tests.e2e.harness import TenantAccess, eventually, ocpp_charge_point, running, tenant_access
 
 CHARGER = """query($c: ID!) { charger(id: $c) {
     chargePointId vendor model firmwareVersion ocppVersion connectionState lastSeenAt
@@ -100,3 +106,31 @@ async def test_connector_statuses_reported_by_the_charger_show_on_the_charger(
         {"connectorId": 1, "status": busy},
         {"connectorId": 2, "status": "Available"},
     ]
+
+
+async def test_a_connection_left_recorded_by_a_crash_is_ended_while_a_live_one_stays(database_url: str) -> None:
+    """A process that died without recording its chargers' disconnection leaves them CONNECTED: the server
+    ends every recorded connection it does not serve once it is older than the grace period."""
+    settings = harness.test_settings(database_url, presence_ttl_seconds=1, presence_refresh_seconds=0.2)
+    async with running(settings) as server:
+        acme = await tenant_access(server, "Acme Fleet")
+        orphan_id = await acme.admin.register_charger("CP-CRASHED")
+        live_id = await acme.admin.register_charger("CP-LIVE")
+        # What a killed process leaves behind: a connection recorded a minute ago that no socket serves.
+        a_minute_ago = server.deps.clock() - timedelta(minutes=1)
+        await chargers.charger_connected(
+            server.deps.uow(acme.tenant.id), UUID(orphan_id), "1.6", clock=lambda: a_minute_ago
+        )
+        async with ocpp_charge_point(server, "CP-LIVE", "1.6") as live:
+            await live.call(call16.Heartbeat())
+
+            async def state(charger_id: str) -> str:
+                return str((await acme.admin(CHARGER, c=charger_id))["charger"]["connectionState"])
+
+            await eventually(lambda: _is(state(orphan_id), "DISCONNECTED"), within=5)
+            await asyncio.sleep(1.5)  # the live charger is past the grace period now, and still held
+            assert await state(live_id) == "CONNECTED"
+
+
+async def _is(value: Awaitable[str], expected: str) -> bool:
+    return await value == expected

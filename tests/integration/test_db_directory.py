@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.ids import new_id
-from domain.model import ApiRole, PairingSession, Principal
+from domain.model import ApiRole, ConnectionState, PairingSession, Principal
 from domain.model.tenants import ApiKey
 from domain.ports import Directory, FrameJournal
-from domain.queries import ChargerLogin
+from domain.queries import ChargerLogin, RecordedConnection
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
@@ -84,3 +84,43 @@ async def test_purge_deletes_old_logs_in_every_tenant(
 async def test_ping(directory: SqlDirectory, database: Database) -> None:
     await directory.ping()
     await database.ping()
+
+
+async def test_recorded_connections_lists_connected_chargers_of_every_tenant_last_seen_before(
+    seed: Seed, directory: SqlDirectory
+) -> None:
+    a, b = (await seed.tenant()).id, (await seed.tenant()).id
+    old = await seed.charger(
+        a,
+        charge_point_id="CP-OLD",
+        connection_state=ConnectionState.CONNECTED,
+        connection_id=new_id(),
+        last_seen_at=T0 - timedelta(minutes=5),
+    )
+    other_tenant = await seed.charger(
+        b,
+        charge_point_id="CP-B",
+        connection_state=ConnectionState.CONNECTED,
+        connection_id=new_id(),
+        last_seen_at=T0 - timedelta(minutes=1),
+    )
+    await seed.charger(  # seen after the cut-off: maybe just connected, not yet claimed
+        a,
+        charge_point_id="CP-FRESH",
+        connection_state=ConnectionState.CONNECTED,
+        connection_id=new_id(),
+        last_seen_at=T0,
+    )
+    await seed.charger(
+        a,
+        charge_point_id="CP-GONE",
+        connection_state=ConnectionState.DISCONNECTED,
+        last_seen_at=T0 - timedelta(hours=1),
+    )
+
+    found = await directory.recorded_connections(seen_before=T0 - timedelta(seconds=30))
+
+    assert found == [
+        RecordedConnection(a, old.id, "CP-OLD", old.connection_id),  # type: ignore[arg-type]
+        RecordedConnection(b, other_tenant.id, "CP-B", other_tenant.connection_id),  # type: ignore[arg-type]
+    ]

@@ -22,7 +22,7 @@ def settings(tmp_path: Path, **overrides: object) -> Settings:
 
 def test_leases_outlive_their_refresh_interval(tmp_path: Path) -> None:
     defaults = settings(tmp_path)
-    assert (defaults.presence_ttl_seconds, defaults.presence_refresh_seconds) == (30, 10)
+    assert (defaults.presence_ttl_seconds, defaults.presence_refresh_seconds) == (20, 5)
     assert defaults.redis_prefix == "autocharge" and defaults.node_id
     with pytest.raises(ValidationError, match="shorter than presence_ttl_seconds"):
         settings(tmp_path, presence_ttl_seconds=10, presence_refresh_seconds=10)
