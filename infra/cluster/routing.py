@@ -66,7 +66,9 @@ class RoutedChargerCommands:
         try:
             reply = await self._channel.request(holder, payload, self._timeout)
         except TimeoutError:
-            raise Unavailable(f"charger {cpid}: its node {holder} did not answer in {self._timeout:g}s") from None
+            raise Unavailable(
+                f"charger {cpid}: the process holding it (node {holder}) is unreachable: no reply in {self._timeout:g}s"
+            ) from None
         return bool(reply["accepted"])
 
     async def execute(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -21,11 +21,25 @@ logger = logging.getLogger("infra.pubsub.redis")
 DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
 
 
-def connect(url: str, retries: int = 1, connect_timeout: float = 5.0) -> Redis:
+# How long a reply to an ordinary command may take before Redis counts as unreachable.
+SOCKET_TIMEOUT_SECONDS = 5.0
+
+
+def connect(
+    url: str, retries: int = 1, connect_timeout: float = 5.0, socket_timeout: float | None = SOCKET_TIMEOUT_SECONDS
+) -> Redis:
     """A client that fails fast: by default one immediate retry, which covers a pooled connection gone stale
-    after a Redis restart; anything longer is the caller's business (Unavailable, or the listener's backoff)."""
+    after a Redis restart; anything longer is the caller's business (Unavailable, or the listener's backoff).
+
+    `socket_timeout` is always set explicitly: redis-py's own default (5 s, relaxed to 10 s) would cut a
+    blocking command such as BLPOP short and report a healthy Redis as unreachable. A client for blocking
+    commands passes None and bounds each command itself."""
     return Redis.from_url(
-        url, socket_connect_timeout=connect_timeout, retry=Retry(NoBackoff(), retries), decode_responses=False
+        url,
+        socket_connect_timeout=connect_timeout,
+        socket_timeout=socket_timeout,
+        retry=Retry(NoBackoff(), retries),
+        decode_responses=False,
     )
 
 
@@ -45,7 +59,7 @@ class ChannelListener:
     def __init__(self, url: str, on_message: Callable[[str, bytes], None], *, max_backoff: float = 5.0) -> None:
         # Its own client without retries: redis-py would otherwise reconnect and resubscribe silently,
         # and a drop, which loses messages, must be seen and logged here.
-        self._client = connect(url, retries=0)
+        self._client = connect(url, retries=0, socket_timeout=None)
         self._on_message = on_message
         self._max_backoff = max_backoff
         self._wanted: set[str] = set()

@@ -1,14 +1,19 @@
 """Request/reply between processes over Redis: a command goes to the node that holds a charger.
 
-A request is published, as JSON, on the node's channel with the name of a list to answer on;
-the node's handler runs and its reply is pushed onto that list, which the requester pops with BLPOP.
-Payloads and replies are JSON objects (orjson: UUIDs and datetimes arrive as strings).
+A request is published, as JSON, on the node's channel with the name of a list to answer on and the
+wall-clock deadline after which the requester no longer waits; the node's handler runs and its reply is
+pushed onto that list, which the requester pops with BLPOP. Each request runs at most once: the node
+remembers the ids it has taken (a publish retried after a dropped connection may arrive twice) and
+refuses a request that arrives after its deadline, so a charger never receives a command its requester
+has given up on. Payloads and replies are JSON objects (orjson: UUIDs and datetimes arrive as strings).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import uuid4
@@ -36,6 +41,12 @@ _DOMAIN_ERRORS: dict[str, type[errors.DomainError]] = {
 }
 
 
+# Request ids a node remembers, to run a request delivered twice only once (a few minutes of heavy use).
+REMEMBERED_REQUESTS = 10_000
+# Beyond BLPOP's own timeout, how long a reply may be in transit before the socket read gives up.
+_BLOCKING_READ_MARGIN_SECONDS = 5.0
+
+
 class CommandTimeout(TimeoutError):
     """The node took the request but did not reply in time (it may still act on it)."""
 
@@ -53,7 +64,10 @@ class RedisCommandChannel:
         self._subscribe_timeout = subscribe_timeout
         self._url = url
         self._client = connect(url)
+        # BLPOP blocks for as long as the request's timeout, which the socket timeout must not cut short.
+        self._blocking = connect(url, socket_timeout=None)
         self._handlers: dict[str, Handler] = {}
+        self._taken: OrderedDict[str, None] = OrderedDict()
         self._listener: ChannelListener | None = None
         self._running: set[asyncio.Task[None]] = set()
 
@@ -68,14 +82,19 @@ class RedisCommandChannel:
             raise ValueError("timeout must be positive")  # BLPOP would take 0 as "forever"
         request_id = uuid4().hex
         reply_to = f"{self._prefix}:reply:{request_id}"
-        message = orjson.dumps({"id": request_id, "reply_to": reply_to, "payload": payload})
+        deadline = time.time() + timeout
+        message = orjson.dumps({"id": request_id, "reply_to": reply_to, "deadline": deadline, "payload": payload})
         with reachable(f"command to node {node_id}"):
             receivers = await self._client.publish(self._channel(node_id), message)
             if receivers == 0:
-                raise errors.Unavailable(f"no process serves commands for node {node_id}")
-            popped: Any = await self._client.blpop([reply_to], timeout=timeout)
+                raise errors.Unavailable(f"node {node_id} is unreachable: no process serves its commands")
+            try:
+                async with asyncio.timeout(timeout + _BLOCKING_READ_MARGIN_SECONDS):
+                    popped: Any = await self._blocking.blpop([reply_to], timeout=timeout)
+            except TimeoutError:
+                popped = None  # Redis itself did not answer BLPOP in time: treated as no reply
         if popped is None:
-            raise CommandTimeout(f"node {node_id} did not reply within {timeout}s")
+            raise CommandTimeout(f"node {node_id} did not reply within {timeout:g}s")
         reply = orjson.loads(popped[1])
         if "error" in reply:
             code, text = reply["error"]["code"], reply["error"]["message"]
@@ -99,6 +118,7 @@ class RedisCommandChannel:
             task.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
         await self._client.aclose()
+        await self._blocking.aclose()
 
     def _on_request(self, channel: str, data: bytes) -> None:
         handler = self._handlers.get(channel)
@@ -109,15 +129,30 @@ class RedisCommandChannel:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
+    def _take(self, request_id: str) -> bool:
+        """True the first time a request id is seen (among the last REMEMBERED_REQUESTS)."""
+        if request_id in self._taken:
+            return False
+        self._taken[request_id] = None
+        if len(self._taken) > REMEMBERED_REQUESTS:
+            self._taken.popitem(last=False)
+        return True
+
     async def _answer(self, handler: Handler, data: bytes) -> None:
         try:
             message = orjson.loads(data)
-            reply_to, payload = str(message["reply_to"]), message["payload"]
+            request_id, reply_to, payload = str(message["id"]), str(message["reply_to"]), message["payload"]
+            deadline = float(message["deadline"])
         except (ValueError, KeyError, TypeError):
             logger.warning("dropped a malformed command request", exc_info=True)
             return
+        if not self._take(request_id):
+            logger.warning("dropped a command request delivered twice", extra={"request_id": request_id})
+            return
         reply: dict[str, Any]
         try:
+            if time.time() >= deadline:
+                raise errors.Unavailable("the command arrived after its requester stopped waiting; not sent")
             reply = {"result": await handler(payload)}
         except errors.DomainError as exc:
             reply = {"error": {"code": exc.code, "message": exc.message}}

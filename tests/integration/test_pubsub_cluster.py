@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 from redis.asyncio import Redis
 
@@ -230,5 +232,73 @@ async def test_a_late_reply_does_not_linger(
         keys = await raw.keys(f"{prefix}:reply:*")
         assert len(keys) == 1
         assert 0 < await raw.ttl(keys[0]) <= 60
+    finally:
+        await raw.aclose()
+
+
+async def test_a_reply_slower_than_redis_default_socket_timeout_still_arrives(
+    channels: tuple[RedisCommandChannel, RedisCommandChannel],
+) -> None:
+    """redis-py reads with a 10 s timeout unless told otherwise: a command answered after 11 s (a charger taking
+    its time) must come back as the answer, not as "Redis is unreachable"."""
+    requester, server = channels
+
+    async def slow(payload: dict[str, Any]) -> dict[str, Any]:
+        await asyncio.sleep(11)
+        return {"accepted": True}
+
+    await server.serve("node-b", slow)
+    assert await requester.request("node-b", {}, timeout=14) == {"accepted": True}
+
+
+def _raw_request(prefix: str, request_id: str, deadline: float) -> bytes:
+    reply_to = f"{prefix}:reply:{request_id}"
+    return orjson.dumps({"id": request_id, "reply_to": reply_to, "deadline": deadline, "payload": {"n": 1}})
+
+
+async def test_a_request_delivered_twice_runs_once(
+    channels: tuple[RedisCommandChannel, RedisCommandChannel], redis_url: str, prefix: str
+) -> None:
+    _, server = channels
+    runs: list[dict[str, Any]] = []
+
+    async def count(payload: dict[str, Any]) -> dict[str, Any]:
+        runs.append(payload)
+        return {"accepted": True}
+
+    await server.serve("node-b", count)
+    raw = Redis.from_url(redis_url)
+    try:
+        message = _raw_request(prefix, "dup-1", time.time() + 30)
+        assert await raw.publish(f"{prefix}:node:node-b", message) == 1
+        assert await raw.publish(f"{prefix}:node:node-b", message) == 1  # e.g. a publish retried after a drop
+        reply = await raw.blpop([f"{prefix}:reply:dup-1"], timeout=5)
+        assert reply is not None and orjson.loads(reply[1]) == {"result": {"accepted": True}}
+        await asyncio.sleep(0.3)
+        assert runs == [{"n": 1}]
+        assert await raw.llen(f"{prefix}:reply:dup-1") == 0  # and no second reply
+    finally:
+        await raw.aclose()
+
+
+async def test_a_request_arriving_after_its_deadline_is_refused_not_run(
+    channels: tuple[RedisCommandChannel, RedisCommandChannel], redis_url: str, prefix: str
+) -> None:
+    _, server = channels
+    runs: list[dict[str, Any]] = []
+
+    async def count(payload: dict[str, Any]) -> dict[str, Any]:
+        runs.append(payload)
+        return {"accepted": True}
+
+    await server.serve("node-b", count)
+    raw = Redis.from_url(redis_url)
+    try:
+        await raw.publish(f"{prefix}:node:node-b", _raw_request(prefix, "late-1", time.time() - 1))
+        reply = await raw.blpop([f"{prefix}:reply:late-1"], timeout=5)
+        assert reply is not None
+        error = orjson.loads(reply[1])["error"]
+        assert error["code"] == Unavailable.code and "not sent" in error["message"]
+        assert runs == []
     finally:
         await raw.aclose()
