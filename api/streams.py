@@ -11,11 +11,10 @@ from domain.errors import NotFound, Unavailable
 from domain.events import DomainEvent
 from domain.ports import Subscription
 
-TOO_SLOW = "this subscriber was too slow and events were dropped: subscribe again (and read the current state)"
-
 
 class _Events:
-    """The subscription's events; raises Unavailable instead of ending quietly when the bus cut it off."""
+    """The subscription's events; raises Unavailable, saying why, instead of ending quietly when the bus cut it
+    off with events possibly missed."""
 
     def __init__(self, subscription: Subscription) -> None:
         self._subscription = subscription
@@ -28,8 +27,8 @@ class _Events:
         try:
             return await anext(self._events)
         except StopAsyncIteration:
-            if self._subscription.overflowed:
-                raise Unavailable(TOO_SLOW) from None
+            if self._subscription.missed is not None:
+                raise Unavailable(self._subscription.missed) from None
             raise
 
 

@@ -67,6 +67,16 @@ class OcppFrameLogged:
 
 DomainEvent = ChargerStatusChanged | TransactionChanged | PairingSessionChanged | OcppFrameLogged
 
+# Why a subscription ended before its subscriber left: it may have missed events, and must read the current
+# state again after subscribing anew.
+SUBSCRIBER_TOO_SLOW = (
+    "this subscriber was too slow and events were dropped: subscribe again (and read the current state)"
+)
+EVENTS_INTERRUPTED = (
+    "the connection to the event bus was lost and events may have been missed: subscribe again "
+    "(and read the current state)"
+)
+
 CHARGERS_TOPIC = "chargers"
 TRANSACTIONS_TOPIC = "transactions"
 

@@ -232,11 +232,15 @@ class Directory(Protocol):
 
 
 class Subscription(Protocol):
-    """Events of one channel; iteration ends when the subscription is closed or overflowed."""
+    """Events of one channel; iteration ends when the subscription is closed, or when it may have missed
+    events (then `missed` says why): never a silent gap."""
 
     def __aiter__(self) -> AsyncIterator[DomainEvent]: ...
     @property
-    def overflowed(self) -> bool: ...
+    def missed(self) -> str | None:
+        """Why the subscription was cut off with events possibly missed (domain.events: SUBSCRIBER_TOO_SLOW,
+        EVENTS_INTERRUPTED); None while it is whole."""
+        ...
 
 
 class EventBus(Protocol):

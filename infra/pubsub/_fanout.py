@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Final
 
-from domain.events import DomainEvent
+from domain.events import SUBSCRIBER_TOO_SLOW, DomainEvent
 
 _CLOSED: Final = object()  # wakes a reader blocked on an empty queue when the subscription closes
 
@@ -16,11 +16,11 @@ class QueueSubscription:
     def __init__(self, maxsize: int) -> None:
         self._queue: asyncio.Queue[DomainEvent | object] = asyncio.Queue(maxsize)
         self._closed = False
-        self._overflowed = False
+        self._missed: str | None = None
 
     @property
-    def overflowed(self) -> bool:
-        return self._overflowed
+    def missed(self) -> str | None:
+        return self._missed
 
     @property
     def closed(self) -> bool:
@@ -38,7 +38,12 @@ class QueueSubscription:
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
-            self._overflowed = True
+            self.cut_off(SUBSCRIBER_TOO_SLOW)
+
+    def cut_off(self, reason: str) -> None:
+        """End the subscription because events may be missing from it; `missed` tells the reader why."""
+        if not self._closed:
+            self._missed = reason
             self.close()
 
     def close(self) -> None:
@@ -97,6 +102,12 @@ class Fanout:
     def deliver(self, channel: str, event: DomainEvent) -> None:
         for subscription in tuple(self._channels.get(channel, ())):
             subscription.put(event)
+
+    def cut_off_all(self, reason: str) -> None:
+        """End every subscription as having possibly missed events; their subscribers remove them as they leave."""
+        for subscribers in self._channels.values():
+            for subscription in subscribers:
+                subscription.cut_off(reason)
 
     def close_all(self) -> None:
         for subscribers in self._channels.values():

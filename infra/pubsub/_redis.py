@@ -56,11 +56,21 @@ class ChannelListener:
     """One pub/sub connection and one task: keeps Redis subscribed to exactly the wanted channels,
     across reconnects, and hands each message to `on_message(channel, data)`."""
 
-    def __init__(self, url: str, on_message: Callable[[str, bytes], None], *, max_backoff: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        on_message: Callable[[str, bytes], None],
+        *,
+        on_lost: Callable[[], None] | None = None,
+        max_backoff: float = 5.0,
+    ) -> None:
+        """`on_lost` is called when an established connection drops (messages may have been missed)."""
         # Its own client without retries: redis-py would otherwise reconnect and resubscribe silently,
         # and a drop, which loses messages, must be seen and logged here.
         self._client = connect(url, retries=0, socket_timeout=None)
         self._on_message = on_message
+        self._on_lost = on_lost
+        self._connected = False
         self._max_backoff = max_backoff
         self._wanted: set[str] = set()
         self._subscribed: set[str] = set()  # SUBSCRIBE sent on the current connection
@@ -77,6 +87,10 @@ class ChannelListener:
     def started(self) -> bool:
         return self._task is not None
 
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="redis-pubsub-listener")
@@ -87,6 +101,7 @@ class ChannelListener:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._task = None
+        self._connected = False
         await self._disconnect()
         await self._client.aclose()
 
@@ -130,11 +145,16 @@ class ChannelListener:
         while True:
             try:
                 await self._connect()
+                self._connected = True
                 if failures:
                     logger.warning("Redis pub/sub reconnected after %d failed attempt(s)", failures)
                 failures = 0
                 await self._read()
             except Exception as exc:  # whatever it was, the process must not be left without its listener
+                if self._connected:
+                    self._connected = False
+                    if self._on_lost is not None:
+                        self._on_lost()
                 failures += 1
                 delay = min(self._max_backoff, 0.05 * 2**failures)
                 logger.warning(

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from domain.events import DomainEvent
+from domain.events import EVENTS_INTERRUPTED, DomainEvent
 from infra.pubsub import codec
 from infra.pubsub._fanout import Fanout, QueueSubscription
 from infra.pubsub._redis import ChannelListener, connect, reachable
@@ -35,7 +35,7 @@ class RedisEventBus:
         self._subscribe_timeout = subscribe_timeout
         self._fanout = Fanout(queue_size)
         self._client = connect(url)
-        self._listener = ChannelListener(url, self._dispatch, max_backoff=max_backoff)
+        self._listener = ChannelListener(url, self._dispatch, on_lost=self._lost, max_backoff=max_backoff)
 
     async def start(self) -> None:
         self._listener.start()
@@ -87,6 +87,16 @@ class RedisEventBus:
         finally:
             if self._fanout.remove(channel, subscription):
                 self._listener.discard(channel)
+
+    @property
+    def connected(self) -> bool:
+        """Whether events are flowing: the pub/sub connection to Redis is up."""
+        return self._listener.connected
+
+    def _lost(self) -> None:
+        # Messages published while the connection was down are gone for good (pub/sub keeps nothing):
+        # every subscriber is told, rather than carrying on with a gap it cannot see.
+        self._fanout.cut_off_all(EVENTS_INTERRUPTED)
 
     def _dispatch(self, channel: str, data: bytes) -> None:
         if channel not in self._fanout:

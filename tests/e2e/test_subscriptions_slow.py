@@ -26,8 +26,8 @@ from ocpp.v16 import call
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from api.streams import TOO_SLOW
 from autocharge.main import Autocharge
+from domain.events import SUBSCRIBER_TOO_SLOW as TOO_SLOW
 from domain.events import logs_topic
 from tests.api.wsclient import PROTOCOL, GraphQLWs
 from tests.e2e.harness import TenantAccess, ocpp_charge_point, subscribed
