@@ -4,6 +4,7 @@ connections of chargers whose process died."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -15,35 +16,59 @@ from domain.services.deps import Deps
 
 log = structlog.get_logger(__name__)
 
+# While the database (or Redis) is unavailable, a job waits longer and longer between attempts, up to this.
+MAX_BACKOFF_SECONDS = 30.0
+
+
+async def every(interval_seconds: float, name: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work` now and then every `interval_seconds`, for ever.
+
+    An outage (a DomainError such as Unavailable) is one warning when it begins and one info line when it
+    ends, with attempts backing off exponentially in between, up to MAX_BACKOFF_SECONDS; never a line per
+    attempt. Anything else is a bug: logged with its traceback, and the job carries on.
+    """
+    failing_since: float | None = None
+    delay = interval_seconds
+    while True:
+        try:
+            await work()
+        except DomainError as error:
+            if failing_since is None:
+                failing_since = time.monotonic()
+                log.warning(f"{name}_unavailable", error=error.message, retrying="with backoff")
+            delay = min(MAX_BACKOFF_SECONDS, max(delay * 2, interval_seconds))
+        except Exception:
+            log.exception(f"{name}_crashed")
+            delay = interval_seconds
+        else:
+            if failing_since is not None:
+                log.info(f"{name}_recovered", unavailable_seconds=round(time.monotonic() - failing_since, 1))
+                failing_since = None
+            delay = interval_seconds
+        await asyncio.sleep(delay)
+
 
 async def expire_pairing_sessions(deps: Deps, interval_seconds: float = 0.5) -> None:
     """Every process sweeps; the compare-and-set in the repository makes each expiry happen (and be pushed) once.
 
     Polling the database rather than keeping timers is what lets a session expire on time after a restart.
     """
-    while True:
-        try:
-            due = await deps.directory.due_pairing_sessions(deps.clock())
-            if due:
-                expired = await pairing.expire_due(deps.uow, due, deps.clock)
-                log.info("pairing_sessions_expired", count=expired)
-        except DomainError as error:  # database briefly unavailable: try again on the next tick
-            log.warning("pairing_expiry_failed", error=error.message)
-        except Exception:
-            log.exception("pairing_expiry_crashed")
-        await asyncio.sleep(interval_seconds)
+
+    async def sweep() -> None:
+        due = await deps.directory.due_pairing_sessions(deps.clock())
+        if due:
+            expired = await pairing.expire_due(deps.uow, due, deps.clock)
+            log.info("pairing_sessions_expired", count=expired)
+
+    await every(interval_seconds, "pairing_expiry", sweep)
 
 
 async def purge_old_logs(deps: Deps, retention_days: int, interval_seconds: float = 3600) -> None:
-    while True:
-        try:
-            purged = await deps.directory.purge_logs(deps.clock() - timedelta(days=retention_days))
-            log.info("ocpp_logs_purged", count=purged, retention_days=retention_days)
-        except DomainError as error:
-            log.warning("ocpp_log_purge_failed", error=error.message)
-        except Exception:
-            log.exception("ocpp_log_purge_crashed")
-        await asyncio.sleep(interval_seconds)
+    async def purge() -> None:
+        purged = await deps.directory.purge_logs(deps.clock() - timedelta(days=retention_days))
+        log.info("ocpp_logs_purged", count=purged, retention_days=retention_days)
+
+    await every(interval_seconds, "ocpp_log_purge", purge)
 
 
 async def end_orphaned_connections(
@@ -53,19 +78,17 @@ async def end_orphaned_connections(
     DISCONNECTED. Only connections last seen more than `grace_seconds` ago are looked at: a charger that has
     just connected is recorded before its process claims it. When liveness cannot be told (Redis down),
     nothing is ended."""
-    while True:
-        try:
-            recorded = await deps.directory.recorded_connections(deps.clock() - timedelta(seconds=grace_seconds))
-            if recorded:
-                for connection in await chargers.end_orphaned_connections(deps.uow, recorded, is_live, deps.clock):
-                    log.warning(
-                        "orphaned_connection_ended",
-                        charge_point_id=connection.charge_point_id,
-                        tenant_id=str(connection.tenant_id),
-                        reason="no process holds the charger any more",
-                    )
-        except DomainError as error:
-            log.warning("orphaned_connection_sweep_failed", error=error.message)
-        except Exception:
-            log.exception("orphaned_connection_sweep_crashed")
-        await asyncio.sleep(interval_seconds)
+
+    async def sweep() -> None:
+        recorded = await deps.directory.recorded_connections(deps.clock() - timedelta(seconds=grace_seconds))
+        if not recorded:
+            return
+        for connection in await chargers.end_orphaned_connections(deps.uow, recorded, is_live, deps.clock):
+            log.warning(
+                "orphaned_connection_ended",
+                charge_point_id=connection.charge_point_id,
+                tenant_id=str(connection.tenant_id),
+                reason="no process holds the charger any more",
+            )
+
+    await every(interval_seconds, "orphaned_connection_sweep", sweep)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
+
+import structlog.testing
 
 from autocharge import jobs
 from domain.commands import StartPairing
@@ -71,7 +74,7 @@ async def test_the_sweeper_keeps_going_after_the_database_was_unavailable(world:
     session = await pairing.start_pairing(world.uow(), StartPairing(vehicle.id, charger.id, 5), world.clock)
     world.clock.advance(6)
     directory = _Directory(world, failures=2)
-    await _run_briefly(jobs.expire_pairing_sessions(_deps(world, directory), interval_seconds=0.01))
+    await _run_briefly(jobs.expire_pairing_sessions(_deps(world, directory), interval_seconds=0.01), seconds=0.3)
     async with world.uow() as uow:
         stored = await uow.pairing.get(session.id)
     assert directory.failures == 0
@@ -82,3 +85,26 @@ async def test_the_purge_removes_logs_older_than_the_retention(world: World) -> 
     directory = _Directory(world)
     await _run_briefly(jobs.purge_old_logs(_deps(world, directory), retention_days=30, interval_seconds=10))
     assert directory.purged_before == [world.clock.now - timedelta(days=30)]
+
+
+async def test_an_outage_is_one_warning_and_one_recovery_line_with_backoff_between_attempts() -> None:
+    attempts: list[float] = []
+    failures = 4
+
+    async def work() -> None:
+        nonlocal failures
+        attempts.append(asyncio.get_running_loop().time())
+        if failures:
+            failures -= 1
+            raise Unavailable("database unavailable: connection refused")
+
+    with structlog.testing.capture_logs() as logged:
+        await _run_briefly(jobs.every(0.01, "sweep", work), seconds=0.4)
+
+    events = [entry["event"] for entry in logged]
+    assert events.count("sweep_unavailable") == 1
+    assert events.count("sweep_recovered") == 1
+    assert events.index("sweep_unavailable") < events.index("sweep_recovered")
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts[:5])]
+    assert all(later > earlier * 1.5 for earlier, later in itertools.pairwise(gaps)), gaps  # backing off
+    assert len(attempts) > 5  # and back to the normal pace once it recovered
