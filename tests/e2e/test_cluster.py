@@ -11,19 +11,15 @@ import contextlib
 import inspect
 import json
 import os
-import signal
-import socket
 import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
@@ -39,11 +35,11 @@ from infra.db.engine import Database
 from tests.api.wsclient import GraphQLWs, authorised_ws
 from tests.databases import throwaway_postgres, unavailable
 from tests.e2e.harness import Api
+from tests.servers import HOST, Node, free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 REDIS_URL = os.environ.get("AUTOCHARGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-HOST = "127.0.0.1"
 MAC = "0A1B2C3D4E5F"
 WAIT = 10.0  # seconds for anything that crosses processes
 
@@ -62,64 +58,6 @@ FRAMES = "query($c: ID!) { ocppLogs(chargerId: $c, first: 500) { edges { node { 
 
 
 # --- the two processes ---
-
-
-@dataclass
-class Node:
-    """One `autocharge serve` process. Api() reads api_url, api_port and settings.host off it, as off a server."""
-
-    node_id: str
-    api_port: int
-    ocpp_port: int
-    log: Path
-    process: asyncio.subprocess.Process | None = None
-    settings: Any = field(default_factory=lambda: SimpleNamespace(host=HOST))
-
-    @property
-    def api_url(self) -> str:
-        return f"http://{HOST}:{self.api_port}"
-
-    def ocpp(self, cpid: str) -> str:
-        return f"ws://{HOST}:{self.ocpp_port}/ocpp/{cpid}"
-
-    async def start(self, env: dict[str, str]) -> None:
-        command = [str(Path(sys.executable).with_name("autocharge")), "serve", "--no-migrate"]
-        ports = ["--host", HOST, "--api-port", str(self.api_port), "--ocpp-port", str(self.ocpp_port)]
-        with self.log.open("wb") as out:
-            self.process = await asyncio.create_subprocess_exec(
-                *command, *ports, env={**env, "AUTOCHARGE_NODE_ID": self.node_id}, stdout=out, stderr=out
-            )
-
-    async def ready(self) -> None:
-        async with httpx.AsyncClient(base_url=self.api_url, timeout=2) as client, asyncio.timeout(30):
-            while True:
-                assert self.process is not None and self.process.returncode is None, self.output()
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get("/ready")).status_code == 200:
-                        return
-                await asyncio.sleep(0.1)
-
-    async def stop(self, within: float = 10) -> int:
-        """SIGTERM, then the exit code; killed (and failed) if it takes longer than `within` seconds."""
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            async with asyncio.timeout(within):
-                return await self.process.wait()
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-            raise AssertionError(f"{self.node_id} did not exit within {within}s:\n{self.output()}") from None
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
