@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from uuid import uuid4
 
 import pytest
@@ -125,14 +125,23 @@ async def test_a_stalled_subscriber_neither_slows_the_publisher_nor_grows(bus: B
     tenant = uuid4()
     event = sample_events(tenant)[0]
 
-    async with bus.subscribe(tenant, CHARGERS_TOPIC) as stalled:
+    async def publish_10k(check: Callable[[], None]) -> float:
         started = time.perf_counter()
         for _ in range(10):
             await bus.publish(tenant, [event] * 1000)
-            assert stalled.pending <= QUEUE_SIZE
-        elapsed = time.perf_counter() - started
+            check()
+        return time.perf_counter() - started
 
-        assert elapsed < 3.0, f"publishing 10k events took {elapsed:.2f}s"
+    # Compared with the same publishing when nobody listens, not with a fixed time: the machine may be busy.
+    alone = await publish_10k(lambda: None)
+    async with bus.subscribe(tenant, CHARGERS_TOPIC) as stalled:
+
+        def bounded() -> None:
+            assert stalled.pending <= QUEUE_SIZE
+
+        elapsed = await publish_10k(bounded)
+
+        assert elapsed < 3 * alone + 1.0, f"10k events took {elapsed:.2f}s to publish, {alone:.2f}s with no subscriber"
         await eventually(lambda: stalled.missed is not None)
         assert stalled.pending == 0
         assert [e async for e in stalled] == []
