@@ -188,7 +188,11 @@ class BatchedFrameJournal:
             batch = list(self._buffer)
             self._buffer.clear()
             self._in_flight = len(batch)
-            await self._store(batch)
+            try:
+                await self._store(batch)
+            except Exception:  # a bug, not the database: the writer must outlive it, or the logs stop for good
+                logger.exception("frame journal: unexpected error; %d OCPP frame(s) may not be stored", len(batch))
+                self._count_dropped(len(batch), "unexpected_error")
             self._in_flight = 0
             self._settle(batch[-1][0])
             self._overflowing = False  # a later overflow is logged again: at most one line per batch, not per frame
@@ -266,8 +270,13 @@ class BatchedFrameJournal:
 
     async def _set_aside(self, entry: OcppLogEntry, error: Exception) -> list[OcppLogEntry]:
         """The entry into the dead-letter table; returns [entry] when it turns out to be stored already."""
-        if await self._already_stored(entry):  # written before an acknowledgement got lost
-            return [entry]
+        try:
+            if await self._already_stored(entry):  # written before an acknowledgement got lost
+                return [entry]
+        except Unavailable:
+            raise
+        except Exception:
+            logger.warning("frame journal: could not check whether frame %s is stored", entry.id, exc_info=True)
         reason = escape_text(_describe(error))[:MAX_ERROR_CHARS]
         row = {
             "id": entry.id,
@@ -277,7 +286,7 @@ class BatchedFrameJournal:
             "timestamp": entry.timestamp,
             "direction": entry.direction.value,
             "message_type": entry.message_type.value,
-            "raw": raw_text(entry),
+            "raw": _raw_or_repr(entry),
             "error": reason,
             "failed_at": datetime.now(UTC),
         }
@@ -393,6 +402,14 @@ class BatchedFrameJournal:
             )
         self.dropped += count
         self.metrics.dropped.labels(reason).inc(count)
+
+
+def _raw_or_repr(entry: OcppLogEntry) -> str:
+    """The entry as raw_text(), or, when it has no JSON form at all (a cycle), as its Python repr, escaped."""
+    try:
+        return raw_text(entry)
+    except (TypeError, ValueError, RecursionError):
+        return escape_text(repr(entry))
 
 
 def _describe(error: BaseException) -> str:

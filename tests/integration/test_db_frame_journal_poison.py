@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,58 @@ async def test_the_end_of_an_outage_is_logged_once_and_everything_queued_is_writ
     assert len(_messages(caplog, "database unavailable")) == 1
     assert len(_messages(caplog, "available again")) == 1
     assert _sample(registry, "ocpp_log_database_unavailable") == 0
+
+
+async def test_an_entry_without_any_json_form_is_set_aside_as_its_repr_and_the_writer_carries_on(
+    seed: Seed, database: Database, bus: RecordingBus
+) -> None:
+    tenant = await seed.tenant()
+    charger = await seed.charger(tenant.id)
+    circular: dict[str, Any] = {"data": "a\x00b"}
+    circular["self"] = circular  # neither a row nor JSON text can hold it
+    odd = a_log_entry(charger, payload=circular)
+    after = a_log_entry(charger, unique_id="after")
+    journal = BatchedFrameJournal(database, bus, retry_initial_seconds=0.001, attempts_per_entry=1)
+    await journal.start()
+    journal.append(odd)
+    journal.append(after)
+    async with asyncio.timeout(10):  # a writer that died would never get there
+        await journal.flush()
+    await journal.stop()
+    assert _published(bus) == [after]
+    (letter,) = await _rows(database, ocpp_log_dead_letters)
+    assert letter["id"] == odd.id and "'self': {...}" in letter["raw"] and "a\\x00b" in letter["raw"]
+
+
+class _BuggyJournal(BatchedFrameJournal):
+    """A journal with a bug after its first write: publishing raises once."""
+
+    failed = False
+
+    async def _publish(self, entries: Sequence[OcppLogEntry]) -> None:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("a bug")
+        await super()._publish(entries)
+
+
+async def test_an_unexpected_error_is_counted_and_the_writer_carries_on(
+    seed: Seed, database: Database, bus: RecordingBus, caplog: pytest.LogCaptureFixture
+) -> None:
+    tenant = await seed.tenant()
+    charger = await seed.charger(tenant.id)
+    registry = CollectorRegistry()
+    journal = _BuggyJournal(database, bus, metrics_registry=registry)
+    await journal.start()
+    with caplog.at_level(logging.ERROR, logger=JOURNAL):
+        journal.append(a_log_entry(charger, unique_id="first"))
+        async with asyncio.timeout(10):  # a writer that died would never get there
+            await journal.flush()
+        after = a_log_entry(charger, unique_id="after")
+        journal.append(after)
+        async with asyncio.timeout(10):
+            await journal.flush()
+    await journal.stop()
+    assert _published(bus) == [after]
+    assert _sample(registry, "ocpp_log_frames_dropped_total", reason="unexpected_error") == 1
+    assert len(_messages(caplog, "unexpected error")) == 1
