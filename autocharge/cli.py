@@ -93,7 +93,12 @@ async def _with_directory(settings: Settings, work: Callable[[Any], Awaitable[T]
         await database.dispose()
 
 
-async def _serve_until_signalled(settings: Settings, migrate: bool) -> None:
+# `autocharge serve` exits with this when OCPP frames received could not be stored before the process ended.
+EXIT_FRAMES_NOT_STORED = 3
+
+
+async def _serve_until_signalled(settings: Settings, migrate: bool) -> int:
+    """Serve until SIGTERM or SIGINT; returns the exit code: 0, or EXIT_FRAMES_NOT_STORED when frames were lost."""
     from autocharge.main import Autocharge
 
     await _ensure_schema(settings, always=migrate)
@@ -106,6 +111,7 @@ async def _serve_until_signalled(settings: Settings, migrate: bool) -> None:
         if settings.log_format == "console":  # JSON logs: stderr carries JSON lines only (autocharge_started has both)
             typer.echo(f"GraphQL  {server.api_url}/graphql\nOCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
         await stop.wait()
+    return EXIT_FRAMES_NOT_STORED if server.frames_not_stored else 0
 
 
 @app.command()
@@ -116,10 +122,15 @@ def serve(
     database_url: DatabaseUrl = None,
     migrate: Annotated[bool, typer.Option(help="Apply database migrations before serving.")] = True,
 ) -> None:
-    """Run the OCPP server and the GraphQL API until SIGTERM or Ctrl-C."""
+    """Run the OCPP server and the GraphQL API until SIGTERM or Ctrl-C.
+
+    Exits 0 once everything is stopped and every OCPP frame is stored; 3 when frames could not be stored.
+    """
     settings = _settings(host=host, api_port=api_port, ocpp_port=ocpp_port, database_url=database_url)
     configure_logging(settings.log_level, settings.log_format)
-    _run(_serve_until_signalled(settings, migrate), fast_loop=True)
+    code = _run(_serve_until_signalled(settings, migrate), fast_loop=True)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

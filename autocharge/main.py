@@ -33,6 +33,8 @@ log = structlog.get_logger(__name__)
 FORWARDING_MARGIN_SECONDS = 5
 # On shutdown, HTTP requests still running after this are cancelled (e.g. a long CSV export).
 HTTP_SHUTDOWN_GRACE_SECONDS = 10
+# On shutdown, the frame journal gets this long to store what is queued (the database may be down).
+JOURNAL_SHUTDOWN_GRACE_SECONDS = 10
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -60,7 +62,8 @@ class Autocharge:
             pool_timeout=settings.database_pool_timeout_seconds,
         )
         self.bus = bus_from_url(settings.redis_url, settings.subscription_queue_size, prefix=settings.redis_prefix)
-        self.journal = BatchedFrameJournal(self.database, self.bus)
+        self.journal = BatchedFrameJournal(self.database, self.bus, metrics_registry=self.metrics)
+        self.frames_not_stored = 0  # set on exit: frames the journal could not store before the process ends
         self.registry = ConnectionRegistry()
         uow = SqlUnitOfWorkFactory(self.database.session_factory, self.bus)
         self.cluster = self._join_cluster(uow)
@@ -176,7 +179,11 @@ class Autocharge:
         # Stop accepting; every charger gets 1001 (it reconnects to another node), its disconnection is recorded
         # unless it has moved, and its lease is released. No frame can come in or go out after this.
         await self.ocpp.stop()
-        await self.journal.stop()  # every frame received or answered is written, and published, before exiting
+        # Every frame received or answered is written (or set aside), and published, before exiting; what the
+        # database could not take within the grace period is counted, and makes `autocharge serve` exit non-zero.
+        self.frames_not_stored = await self.journal.stop(JOURNAL_SHUTDOWN_GRACE_SECONDS)
+        if self.frames_not_stored:
+            log.error("autocharge_frames_not_stored", frames=self.frames_not_stored, node=self.settings.node_id)
         for task in self._tasks[1:]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -101,7 +101,7 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
     async def route_frame(self, frame: Frame) -> None:
         """Answer a CALL, hand an answer to the call() waiting for it; a faulty frame gets its CALLERROR."""
         if frame.fault is not None:
-            await self._send_error(frame.unique_id, errors.for_fault(frame.fault, self.version))
+            await self._send_error(frame.unique_id, errors.for_fault(frame.fault, self.version, frame.cause))
         elif frame.message_type is not OcppMessageType.CALL:
             # call() holds the lock while it waits: an answer arriving outside one is stale (logged, then
             # dropped), and a charger sending them unasked cannot grow the queue.
@@ -164,5 +164,9 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
 
     async def _send_error(self, unique_id: str, reply: CallErrorReply) -> None:
         self.ctx.metrics.call_errors.labels(reply.code).inc()
-        frame = [CallError.message_type_id, unique_id, reply.code, reply.description, reply.details]
-        await self._connection.send(dumps(frame))
+        message = [CallError.message_type_id, unique_id, reply.code, reply.description, reply.details]
+        # Logged from what is sent, not parsed back: an echoed over-long uniqueId would read as a faulty frame.
+        payload = {"errorCode": reply.code, "errorDescription": reply.description, "errorDetails": reply.details}
+        error = (reply.code, reply.description, reply.details)
+        frame = Frame(OcppMessageType.CALL_ERROR, unique_id, None, payload, error=error)
+        await self._connection.send_frame(frame, dumps(message))

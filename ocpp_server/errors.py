@@ -17,19 +17,25 @@ _SPELLING = {
     V201: {"FormationViolation": "FormatViolation", "OccurrenceConstraintViolation": "OccurenceConstraintViolation"},
 }
 
-# 2.0.1 has codes for a frame that is not an RPC at all; 1.6 files those under FormationViolation.
+# 2.0.1 has codes for a frame that is not an RPC at all (RpcFrameworkError: "MessageId could not be read" is
+# its own example); 1.6 has none, and files every badly formed frame or payload under FormationViolation
+# ("not conform the PDU structure"), keeping ProtocolError for an incomplete one.
 _FAULTS = {
     V16: {
         Fault.NOT_JSON: "FormationViolation",
         Fault.NOT_RPC: "FormationViolation",
         Fault.INCOMPLETE: "ProtocolError",
         Fault.UNKNOWN_TYPE: "FormationViolation",
+        Fault.BAD_UNIQUE_ID: "FormationViolation",
+        Fault.BAD_PAYLOAD: "FormationViolation",
     },
     V201: {
         Fault.NOT_JSON: "FormatViolation",
         Fault.NOT_RPC: "RpcFrameworkError",
         Fault.INCOMPLETE: "ProtocolError",
         Fault.UNKNOWN_TYPE: "MessageTypeNotSupported",
+        Fault.BAD_UNIQUE_ID: "RpcFrameworkError",
+        Fault.BAD_PAYLOAD: "FormatViolation",
     },
 }
 
@@ -41,8 +47,9 @@ class CallErrorReply:
     details: dict[str, Any]
 
 
-def for_fault(fault: Fault, version: str) -> CallErrorReply:
-    return CallErrorReply(_FAULTS[version][fault], f"The frame is {fault.value}", {})
+def for_fault(fault: Fault, version: str, cause: str | None = None) -> CallErrorReply:
+    """The CALLERROR for a frame that is not valid OCPP-J; `cause` (e.g. the JSON parser's words) goes in details."""
+    return CallErrorReply(_FAULTS[version][fault], f"The frame is {fault.value}", {"cause": cause} if cause else {})
 
 
 def for_ocpp_error(error: OCPPError, version: str) -> CallErrorReply:

@@ -1,4 +1,15 @@
-"""OCPP-J frames: parsed once into what the log shows and what routing needs, malformed ones included."""
+"""OCPP-J frames: parsed once into what the log shows and what routing needs, malformed ones included.
+
+Every frame a charger sends is checked against OCPP-J here, before routing or logging depends on it: a JSON
+array; MessageTypeId 2, 3 or 4 with exactly 4, 3 or 5 elements; a uniqueId that is a string of 1 to 36
+characters; a CALL's action a string (known or not); a CALL's and a CALLRESULT's payload, and a CALLERROR's
+details, a JSON object. A frame failing any of these carries its `Fault` and is answered with a CALLERROR.
+
+Which uniqueId that CALLERROR carries: the frame's own whenever it is a string, even an empty or over-long one,
+because it is the only id the charger can match the answer to (a truncated id matches nothing, and the whole
+frame was already accepted under the server's frame size limit, so echoing it is bounded). "-1" when the frame
+has no string uniqueId at all (OCPP-J 2.0.1 section 4.2.3 names "-1" for an unreadable messageId).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +28,8 @@ _TYPES = {CALL: OcppMessageType.CALL, CALL_RESULT: OcppMessageType.CALL_RESULT, 
 _LENGTHS = {CALL: 4, CALL_RESULT: 3, CALL_ERROR: 5}
 # OCPP-J: answer with this messageId when the frame's own cannot be read.
 UNKNOWN_ID = "-1"
+# OCPP-J 1.6 section 4.1.3 and 2.0.1 section 4.1.4: a uniqueId is at most 36 characters.
+MAX_UNIQUE_ID_LENGTH = 36
 _ACTIONS_16 = frozenset(a.value for a in Action16)
 _ACTIONS_201 = frozenset(a.value for a in Action201)
 _ACTIONS = _ACTIONS_16 | _ACTIONS_201
@@ -29,6 +42,8 @@ class Fault(enum.Enum):
     NOT_RPC = "not an OCPP-J message array, or an element of the wrong type"
     INCOMPLETE = "the message has too few elements"
     UNKNOWN_TYPE = "the MessageTypeId is not 2, 3 or 4"
+    BAD_UNIQUE_ID = f"not an OCPP-J message: its uniqueId is not a string of 1 to {MAX_UNIQUE_ID_LENGTH} characters"
+    BAD_PAYLOAD = "an OCPP-J message whose payload is not a JSON object"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +54,7 @@ class Frame:
     payload: Any  # the parsed payload; the whole frame when malformed; the raw text when not JSON
     fault: Fault | None = None
     error: tuple[str, str, Any] | None = None  # a CALLERROR's code, description and details
+    cause: str | None = None  # what exactly is wrong with a faulty frame, for the CALLERROR's details
 
 
 def decode(raw: str | bytes) -> str:
@@ -50,8 +66,8 @@ def parse_frame(raw: str | bytes) -> Frame:
     text = decode(raw)
     try:
         data = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return Frame(OcppMessageType.CALL, UNKNOWN_ID, None, text, Fault.NOT_JSON)
+    except orjson.JSONDecodeError as error:  # lone surrogates ("\\ud800") land here too: not Unicode text
+        return Frame(OcppMessageType.CALL, UNKNOWN_ID, None, text, Fault.NOT_JSON, cause=str(error))
     if not isinstance(data, list) or not data:
         return Frame(OcppMessageType.CALL, UNKNOWN_ID, None, data, Fault.NOT_RPC)
     type_id = data[0]
@@ -60,10 +76,9 @@ def parse_frame(raw: str | bytes) -> Frame:
         return Frame(OcppMessageType.CALL, unique_id, None, data, Fault.UNKNOWN_TYPE)
     message_type = _TYPES[type_id]
     action = data[2] if type_id == CALL and len(data) > 2 and isinstance(data[2], str) else None
-    if len(data) < _LENGTHS[type_id]:
-        return Frame(message_type, unique_id, action, data, Fault.INCOMPLETE)
-    if len(data) > _LENGTHS[type_id] or not _well_typed(type_id, data):
-        return Frame(message_type, unique_id, action, data, Fault.NOT_RPC)
+    fault = _fault(type_id, data)
+    if fault is not None:
+        return Frame(message_type, unique_id, action, data, fault)
     if type_id == CALL:
         return Frame(message_type, unique_id, action, data[3])
     if type_id == CALL_RESULT:
@@ -72,14 +87,24 @@ def parse_frame(raw: str | bytes) -> Frame:
     return Frame(message_type, unique_id, None, payload, error=(data[2], data[3], data[4]))
 
 
-def _well_typed(type_id: int, data: list[Any]) -> bool:
-    if not isinstance(data[1], str) or not data[1]:
-        return False
+def _fault(type_id: int, data: list[Any]) -> Fault | None:
+    """What is wrong with a message of a known type, checked in the order OCPP-J lays the message out."""
+    if len(data) < _LENGTHS[type_id]:
+        return Fault.INCOMPLETE
+    if len(data) > _LENGTHS[type_id]:
+        return Fault.NOT_RPC
+    unique_id = data[1]
+    if not isinstance(unique_id, str) or not 0 < len(unique_id) <= MAX_UNIQUE_ID_LENGTH:
+        return Fault.BAD_UNIQUE_ID
     if type_id == CALL:
-        return isinstance(data[2], str)
-    if type_id == CALL_ERROR:
-        return isinstance(data[2], str) and isinstance(data[3], str)
-    return True
+        if not isinstance(data[2], str):
+            return Fault.NOT_RPC
+        return None if isinstance(data[3], dict) else Fault.BAD_PAYLOAD
+    if type_id == CALL_RESULT:
+        return None if isinstance(data[2], dict) else Fault.BAD_PAYLOAD
+    if not isinstance(data[2], str) or not isinstance(data[3], str):
+        return Fault.NOT_RPC
+    return None if isinstance(data[4], dict) else Fault.BAD_PAYLOAD
 
 
 def known_action(action: str | None) -> str:

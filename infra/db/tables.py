@@ -19,6 +19,7 @@ from sqlalchemy import (
     Sequence,
     String,
     Table,
+    Text,
     UniqueConstraint,
     Uuid,
     text,
@@ -320,6 +321,29 @@ class OcppLogEntryRow(SQLModel, table=True):
     unique_id: str = _str(64)
     action: str | None = _str(64)
     payload: Any = Field(sa_type=json_payload())
+    # The entry as it was, as ASCII-only JSON, when a column above holds an escaped or cut form of it (NUL,
+    # lone surrogates, over-long ids, an oversize payload: see infra/db/storable_frames.py); NULL otherwise.
+    raw: str | None = Field(default=None, sa_type=Text)
+
+
+class OcppLogDeadLetterRow(SQLModel, table=True):
+    """Frames the log could not store even one by one: set aside with the error, so nothing is silently lost.
+
+    No foreign keys: a frame of a charger or tenant deleted meanwhile is exactly what must still land here.
+    """
+
+    __tablename__ = "ocpp_log_dead_letters"
+    __table_args__ = (Index("ix_ocpp_log_dead_letters_failed_at", "failed_at"),)
+    id: UUID = _uuid(primary_key=True)  # the log entry's own id
+    tenant_id: UUID = _uuid()
+    charger_id: UUID = _uuid()
+    charge_point_id: str = Field(sa_type=Text)
+    timestamp: datetime = _time()
+    direction: str = _str(16)
+    message_type: str = _str(16)
+    raw: str = Field(sa_type=Text)  # the entry (uniqueId, action, payload) as ASCII-only JSON
+    error: str = Field(sa_type=Text)
+    failed_at: datetime = _time()
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -341,3 +365,4 @@ transactions = _table(TransactionRow)
 remote_starts = _table(RemoteStartRow)
 pairing_sessions = _table(PairingSessionRow)
 ocpp_log_entries = _table(OcppLogEntryRow)
+ocpp_log_dead_letters = _table(OcppLogDeadLetterRow)

@@ -113,7 +113,7 @@ async def test_database_errors_are_retried_without_losing_order(tmp_path: Path) 
         # The database comes back whole: prepared aside, then moved into place in one rename.
         ready = tmp_path / "ready" / "db.sqlite"
         ready.parent.mkdir()
-        await _prepare(f"sqlite+aiosqlite:///{ready}", tenant, charger)
+        await prepare(f"sqlite+aiosqlite:///{ready}", tenant, charger)
         ready.parent.rename(late.parent)
         await journal.flush()
         assert [e.entry for e in bus.events if isinstance(e, OcppFrameLogged)] == entries
@@ -123,7 +123,7 @@ async def test_database_errors_are_retried_without_losing_order(tmp_path: Path) 
         await outage.dispose()
 
 
-async def _prepare(url: str, tenant: Tenant, charger: Charger) -> None:
+async def prepare(url: str, tenant: Tenant, charger: Charger) -> None:
     await upgrade_database(url)
     database = Database(url)
     try:

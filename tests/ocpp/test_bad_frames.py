@@ -45,12 +45,21 @@ CASES_16 = [
         "u9",
         "FormationViolation",
     ),
-    ('[2, "u10", "Heartbeat", [1, 2]]', "u10", "TypeConstraintViolation"),
+    # OCPP-J 1.6: a payload that is not an object does not "conform the PDU structure": FormationViolation.
+    ('[2, "u10", "Heartbeat", [1, 2]]', "u10", "FormationViolation"),
     (
         '[2, "u11", "StartTransaction", {"connectorId": 1, "idTag": "X", "meterStart": 0, "timestamp": "yesterday"}]',
         "u11",
         "PropertyConstraintViolation",
     ),
+    # The uniqueId is at most 36 characters; an over-long one is echoed whole, the only id the charger can match.
+    ('[2, "' + "L" * 37 + '", "Heartbeat", {}]', "L" * 37, "FormationViolation"),
+    ('[2, "", "Heartbeat", {}]', "", "FormationViolation"),
+    ('[2, "u12", 5, {}]', "u12", "FormationViolation"),
+    ('[2, "u13", "Heartbeat", {}, "extra"]', "u13", "FormationViolation"),
+    ('[3, "u14", "not an object"]', "u14", "FormationViolation"),
+    # A lone surrogate is no Unicode text: the frame cannot be read, so neither can its uniqueId.
+    ('[2, "u16", "DataTransfer", {"vendorId": "\\ud800"}]', "-1", "FormationViolation"),
 ]
 
 
@@ -76,6 +85,10 @@ CASES_201 = [
     ('[2, "u3", "FlyToTheMoon", {}]', "u3", "NotImplemented"),
     ('[2, "u4", "Authorize", {"idToken": {"idToken": "A", "type": "Fingerprint"}}]', "u4", "FormatViolation"),
     ('[2, "u5", "Authorize", {"idToken": {"idToken": 5, "type": "Central"}}]', "u5", "TypeConstraintViolation"),
+    ('[2, "' + "L" * 37 + '", "Heartbeat", {}]', "L" * 37, "RpcFrameworkError"),
+    ('[2, 7, "Heartbeat", {}]', "-1", "RpcFrameworkError"),
+    ('[2, "u6", "Heartbeat", "not an object"]', "u6", "FormatViolation"),
+    ('[2, "u7", "DataTransfer", {"vendorId": "\\udc00"}]', "-1", "FormatViolation"),
 ]
 
 
