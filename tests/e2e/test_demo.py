@@ -134,10 +134,12 @@ class LiveDemo:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.stderr = (workdir / "demo.stderr").open("w")
+        # Python's own default for a pipe, block buffering, whatever this test process was started with.
+        env = {name: value for name, value in own_environment().items() if name != "PYTHONUNBUFFERED"}
         self.process = subprocess.Popen(
             [str(AUTOCHARGE), "demo", *free_ports()],
             cwd=workdir,
-            env=own_environment(),
+            env=env,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
             text=True,
@@ -155,7 +157,7 @@ class LiveDemo:
             self.alive_when_read.append(self.process.poll() is None)
         self._arrived.put(None)
 
-    def read_until(self, text: str, timeout: float = 60, times: int = 1) -> str:
+    def read_until(self, text: str, timeout: float = 30, times: int = 1) -> str:
         """Everything printed so far, once `times` lines containing `text` have arrived; fails after `timeout` s."""
         deadline = time.monotonic() + timeout
         while sum(text in line for line in self.lines) < times:
