@@ -208,10 +208,13 @@ def demo(
     keep_running: Annotated[bool, typer.Option(help="Keep the server running after the story.")] = True,
 ) -> None:
     """Start the server on the embedded database and play the whole Autocharge story, step by step."""
-    from autocharge.demo import run_demo
+    from autocharge.demo import busy_port, run_demo
 
     _line_buffered_stdout()
     settings = _settings(api_port=api_port, ocpp_port=ocpp_port, database_url=database_url, log_level="WARNING")
+    if (problem := busy_port(settings)) is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     configure_logging(settings.log_level, "console")
     sys.exit(_run(run_demo(settings, keep_running=keep_running), fast_loop=True))
 

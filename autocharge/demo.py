@@ -8,9 +8,11 @@ new one with a new MAC address, so every run tells the same story.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import shlex
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -179,6 +181,24 @@ class _Steps:
     def __call__(self, title: str) -> None:
         self.number += 1
         self.out(f"\n{self.number}. {title}")
+
+
+def busy_port(settings: Settings) -> str | None:
+    """Why the demo cannot listen where it would, in words and with the flag that fixes it; None when it can.
+
+    Checked before anything starts, because a server failing to bind ends in a traceback in the middle of the
+    story; ports 8000 and 9000 are often taken on a developer's machine.
+    """
+    for flag, port in (("--api-port", settings.api_port), ("--ocpp-port", settings.ocpp_port)):
+        if port == 0:
+            continue  # any free port
+        try:
+            with socket.create_server((settings.host, port)):
+                pass
+        except OSError as error:
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            return f"cannot listen on {settings.host}:{port} ({reason}): choose another port with {flag}"
+    return None
 
 
 def _autocharge_command() -> list[str]:

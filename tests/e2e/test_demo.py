@@ -125,6 +125,28 @@ def test_the_demo_run_again_on_its_own_database_tells_the_story_again_with_a_new
     assert again.mac != first_run.mac
 
 
+def test_the_demo_on_a_port_another_program_holds_says_which_flag_to_use_and_exits_2(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(AUTOCHARGE), "demo", "--api-port", str(port), "--ocpp-port", str(free_port())],
+            cwd=tmp_path,
+            env=own_environment(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (
+        f"error: cannot listen on 127.0.0.1:{port} (Address already in use): choose another port with --api-port"
+        in (done.stderr)
+    )
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "autocharge.db").exists()  # nothing started
+
+
 # --- the demo left running, as the Quick start leaves it ---
 
 
