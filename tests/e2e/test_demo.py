@@ -6,6 +6,7 @@ next steps it prints are pasted in order: the mutation to its GraphQL URL with i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import queue
@@ -24,6 +25,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.api.wsclient import GraphQLWs, graphql_ws
 
 AUTOCHARGE = Path(sys.executable).with_name("autocharge")  # the venv's console script
 
@@ -232,12 +235,23 @@ def line_after(output: str, heading: str) -> str:
     return lines[index + 1].strip()
 
 
-def post(url: str, headers: dict[str, str], query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(url, json={"query": query, "variables": variables}, headers=headers, timeout=30)
+async def post(url: str, headers: dict[str, str], query: str, **variables: Any) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        response = await client.post(url, json={"query": query, "variables": variables}, headers=headers)
     body: dict[str, Any] = response.json()
     assert not body.get("errors"), body
     data: dict[str, Any] = body["data"]
     return data
+
+
+async def frames_until_authorize(ws: GraphQLWs, id_tag: str) -> list[dict[str, Any]]:
+    """The Real-Time Log entries the subscription pushes, up to the charger's Authorize for `id_tag`."""
+    entries: list[dict[str, Any]] = []
+    while True:
+        entry = (await ws.next_data())["ocppLogs"]
+        entries.append(entry)
+        if entry["action"] == "Authorize" and entry["payload"].get("idTag") == id_tag:
+            return entries
 
 
 def test_the_running_demo_writes_each_line_when_it_happens_even_to_a_pipe(live_demo: LiveDemo) -> None:
@@ -250,34 +264,51 @@ def test_the_running_demo_writes_each_line_when_it_happens_even_to_a_pipe(live_d
     assert live_demo.process.poll() is None
 
 
-def test_the_printed_next_steps_pasted_in_order_pair_the_vehicle_again_and_it_charges(live_demo: LiveDemo) -> None:
+async def test_the_printed_next_steps_pasted_in_order_pair_the_vehicle_again_and_it_charges(
+    live_demo: LiveDemo,
+) -> None:
     printed = live_demo.read_until(NEXT_STEPS_END)
     graphql_url = re.search(r"Open GraphiQL at (\S+)", printed)
     header = re.search(r"set the header  (\{.*\})", printed)
     assert graphql_url and header, printed
-    headers = json.loads(header.group(1))
+    url, headers = graphql_url.group(1), json.loads(header.group(1))
+    subscription = line_after(printed, "A subscription to paste")
     mutation = line_after(printed, "A mutation to paste")
     command = line_after(printed, "Then plug the car in")
     mac = shlex.split(command)[shlex.split(command).index("--mac") + 1]
     assert mac not in printed.split("Then plug the car in")[0], "the command plugs in a MAC never paired"
 
-    # 1. the mutation, to the printed URL with the printed key
-    started = post(graphql_url.group(1), headers, mutation)["startVehiclePairing"]
-    assert started["status"] == "WAITING_FOR_VEHICLE"
+    # 0. the subscription, with the printed header as the connection_init payload (as GraphiQL sends it)
+    async with graphql_ws(url.replace("http://", "ws://"), headers) as ws:
+        assert (await ws.receive())["type"] == "connection_ack"
+        await ws.subscribe(subscription)
 
-    # 2. the command, in another shell (the demo's charger must step aside for it)
-    plugged = subprocess.run(
-        command, shell=True, cwd=live_demo.workdir, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert plugged.returncode == 0, plugged.stdout + plugged.stderr
-    assert f"done: 1 Autocharge session(s) on DEMO-CP1 with VID:{mac}, 3000 Wh charged" in plugged.stdout
+        # 1. the mutation, to the printed URL with the printed key
+        started = (await post(url, headers, mutation))["startVehiclePairing"]
+        assert started["status"] == "WAITING_FOR_VEHICLE"
 
-    pairing = post(
-        graphql_url.group(1),
-        headers,
-        "query($s: ID!) { pairingSession(id: $s) { status identifier { value source } vehicle {"
-        " activeIdentifier { value } transactions(first: 10) { edges { node { idTag origin status } } } } } }",
-        s=started["id"],
+        # 2. the command, in another shell (the demo's charger must step aside for it)
+        shell = await asyncio.create_subprocess_shell(
+            command, cwd=live_demo.workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
+        output, _ = await asyncio.wait_for(shell.communicate(), 60)
+        plugged = output.decode()
+        assert shell.returncode == 0, plugged
+        assert f"done: 1 Autocharge session(s) on DEMO-CP1 with VID:{mac}, 3000 Wh charged" in plugged
+
+        logged = await frames_until_authorize(ws, f"VID:{mac}")  # the charger's frames, live
+        assert {"direction": "FROM_CHARGER", "action": "BootNotification"} in [
+            {"direction": entry["direction"], "action": entry["action"]} for entry in logged
+        ]
+
+    pairing = (
+        await post(
+            url,
+            headers,
+            "query($s: ID!) { pairingSession(id: $s) { status identifier { value source } vehicle {"
+            " activeIdentifier { value } transactions(first: 10) { edges { node { idTag origin status } } } } } }",
+            s=started["id"],
+        )
     )["pairingSession"]
     assert pairing["status"] == "PAIRED"
     assert pairing["identifier"] == {"value": f"VID:{mac}", "source": "PAIRING"}
@@ -288,7 +319,7 @@ def test_the_printed_next_steps_pasted_in_order_pair_the_vehicle_again_and_it_ch
     # The demo's charger comes back once the simulator has gone, so the steps can be pasted again.
     live_demo.read_until("stepping aside until it disconnects")
     live_demo.read_until("idle and Available, heartbeating", timeout=30, times=2)
-    again = post(graphql_url.group(1), headers, mutation)["startVehiclePairing"]
+    again = (await post(url, headers, mutation))["startVehiclePairing"]
     assert again["status"] == "WAITING_FOR_VEHICLE"
 
 
