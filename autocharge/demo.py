@@ -227,7 +227,7 @@ A subscription to paste (the charger's Real-Time Logs, live):
 A mutation to paste (pair {story["vehicle"]["licensePlate"]} again, as if its modem had been replaced):
   mutation {{ startVehiclePairing(vehicleId: "{story["vehicle"]["id"]}", chargerId: "{charger_id}") {{ id status }} }}
 
-Then plug the car in: in another terminal, {where}, run
+Then plug the car in within 5 minutes (the pairing's timeout): in another terminal, {where}, run
   {shlex.join(simulate)}
 (it connects as {CHARGER}; the demo's own connection steps aside until it is done)
 
