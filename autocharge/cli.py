@@ -205,7 +205,9 @@ def demo(
     api_port: Annotated[int | None, typer.Option(help="[default: 8000]")] = None,
     ocpp_port: Annotated[int | None, typer.Option(help="[default: 9000]")] = None,
     database_url: DatabaseUrl = None,
-    keep_running: Annotated[bool, typer.Option(help="Keep the server running after the story.")] = True,
+    keep_running: Annotated[
+        bool, typer.Option(help="After the story, keep the server and the demo's charger running until Ctrl-C.")
+    ] = True,
 ) -> None:
     """Start the server on the embedded database and play the whole Autocharge story, step by step."""
     from autocharge.demo import busy_port, run_demo
