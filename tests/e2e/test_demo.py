@@ -182,7 +182,7 @@ class LiveDemo:
             self.alive_when_read.append(self.process.poll() is None)
         self._arrived.put(None)
 
-    def read_until(self, text: str, timeout: float = 30, times: int = 1) -> str:
+    def read_until(self, text: str, timeout: float = 60, times: int = 1) -> str:
         """Everything printed so far, once `times` lines containing `text` have arrived; fails after `timeout` s."""
         deadline = time.monotonic() + timeout
         while sum(text in line for line in self.lines) < times:

@@ -24,7 +24,7 @@ from tests.readme import README, RunnableBlock, runnable_blocks
 ROOT = README.parent
 VENV = Path(sys.prefix)
 BLOCK_TIMEOUT_SECONDS = 60
-SERVER_START_SECONDS = 30
+SERVER_START_SECONDS = 60
 
 
 def free_port() -> int:
