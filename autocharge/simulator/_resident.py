@@ -72,7 +72,8 @@ class ResidentCharger:
                 self._note("another connection took this charger over; stepping aside until it disconnects")
                 await self._until_free()
                 continue
-            self._note(f"the connection closed ({code} {reason}); reconnecting in {self._retry_seconds:g} s".strip())
+            closed = f"{code} {reason}".strip()
+            self._note(f"the connection closed ({closed}); reconnecting in {self._retry_seconds:g} s")
             await asyncio.sleep(self._retry_seconds)
 
     async def _connect_and_idle(self) -> tuple[int | None, str]:
