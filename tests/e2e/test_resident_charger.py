@@ -104,3 +104,29 @@ async def test_it_ends_when_the_server_shuts_down(database_url: str) -> None:
 
     await asyncio.wait_for(running_task, 10)  # returns by itself: no retrying against a server that went away
     assert notes[-1] == "[CP-R] -- the server is shutting down"
+
+
+async def test_closed_for_any_other_reason_it_connects_again(database_url: str) -> None:
+    # Heartbeats slower than the server's idle timeout: the server closes the connection, as a network would drop it.
+    async with running(settings_for(database_url, charger_idle_timeout_seconds=0.5)) as server:
+        acme = await tenant_access(server, "Acme Fleet")
+        charger_id = await acme.admin.register_charger("CP-R")
+        notes: list[str] = []
+        always_on = ResidentCharger(
+            f"{server.ocpp_url}/CP-R",
+            is_free=not_connected(acme, charger_id),
+            heartbeat_seconds=30,
+            reporter=lambda step: notes.append(str(step)),
+            retry_seconds=0.1,
+        )
+        running_task = asyncio.create_task(always_on.run())
+
+        async def connected_twice() -> bool:
+            return sum("idle and Available" in note for note in notes) >= 2
+
+        try:
+            await eventually(connected_twice, within=10)
+        finally:
+            running_task.cancel()
+
+    assert "[CP-R] -- the connection closed (1000 idle timeout: no OCPP frame received); reconnecting in 0.1 s" in notes
