@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import gc
+import io
 import json
 import signal
 import sys
@@ -56,6 +57,13 @@ def _run(work: Coroutine[Any, Any, T], *, fast_loop: bool = False) -> T:
     except DomainError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(1) from None
+
+
+def _line_buffered_stdout() -> None:
+    """Write each line as it is printed, also to a pipe, a file or `docker run` without -t: Python buffers those
+    in blocks, so whoever watches a long-running command would see nothing until it exits."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
 
 
 # Young objects between collections: a server makes thousands per call, so the default 700 collects every
@@ -198,6 +206,7 @@ def simulate(
     """Simulate an Autocharge DC charger: boot, plug in, authorize with the vehicle's MAC, charge, stop."""
     from autocharge.simulator import simulate as run_simulation
 
+    _line_buffered_stdout()
     code = asyncio.run(run_simulation(url, mac, ocpp.value, password, sessions, meter_values))
     raise typer.Exit(code)
 
@@ -207,12 +216,18 @@ def demo(
     api_port: Annotated[int | None, typer.Option(help="[default: 8000]")] = None,
     ocpp_port: Annotated[int | None, typer.Option(help="[default: 9000]")] = None,
     database_url: DatabaseUrl = None,
-    keep_running: Annotated[bool, typer.Option(help="Keep the server running after the story.")] = True,
+    keep_running: Annotated[
+        bool, typer.Option(help="After the story, keep the server and the demo's charger running until Ctrl-C.")
+    ] = True,
 ) -> None:
     """Start the server on the embedded database and play the whole Autocharge story, step by step."""
-    from autocharge.demo import run_demo
+    from autocharge.demo import busy_port, run_demo
 
+    _line_buffered_stdout()
     settings = _settings(api_port=api_port, ocpp_port=ocpp_port, database_url=database_url, log_level="WARNING")
+    if (problem := busy_port(settings)) is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     configure_logging(settings.log_level, "console")
     sys.exit(_run(run_demo(settings, keep_running=keep_running), fast_loop=True))
 

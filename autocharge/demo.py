@@ -8,22 +8,33 @@ new one with a new MAC address, so every run tells the same story.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import shlex
 import signal
-from collections.abc import Callable
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from autocharge.main import Autocharge, prepare_database
 from autocharge.settings import Settings
-from autocharge.simulator import SimulatedCharger, printing
+from autocharge.simulator import Reporter, ResidentCharger, SimulatedCharger, Step, printing
 from domain.model import ApiRole
 from domain.ports import Directory
 from domain.services.tenants import create_api_key, create_tenant
 
 TENANT, CHARGER, EMAIL, PLATE = "Demo Fleet", "DEMO-CP1", "driver@demo.example", "DEMO1"
 Out = Callable[[str], object]
+CONNECT_TIMEOUT_SECONDS = 30  # for the resident charger's first connection, before the next steps are printed
+
+
+def new_mac() -> str:
+    """A locally administered unicast MAC (first octet 02), new on every call: a vehicle nobody has paired."""
+    return "02" + secrets.token_hex(5).upper()
 
 
 class GraphQLError(RuntimeError):
@@ -100,7 +111,7 @@ async def play_story(server: Autocharge, out: Out = print) -> dict[str, Any]:
         charger, driver = await _ensure_charger(gql), await _ensure_driver(gql)
         vehicle = await _fresh_vehicle(gql, driver["id"])
         out(f"   charger {charger['chargePointId']}, driver {driver['email']}, vehicle {vehicle['licensePlate']}")
-        mac = "02" + secrets.token_hex(5).upper()  # a locally administered MAC: new each run
+        mac = new_mac()
         url = f"{server.ocpp_url}/{CHARGER}"
         async with SimulatedCharger(url, "1.6", reporter=printing(lambda line: out(f"   {line}"))) as station:
             step("The charger connects and boots")
@@ -172,22 +183,110 @@ class _Steps:
         self.out(f"\n{self.number}. {title}")
 
 
+def busy_port(settings: Settings) -> str | None:
+    """Why the demo cannot listen where it would, in words and with the flag that fixes it; None when it can.
+
+    Checked before anything starts, because a server failing to bind ends in a traceback in the middle of the
+    story; ports 8000 and 9000 are often taken on a developer's machine.
+    """
+    for flag, port in (("--api-port", settings.api_port), ("--ocpp-port", settings.ocpp_port)):
+        if port == 0:
+            continue  # any free port
+        try:
+            with socket.create_server((settings.host, port)):
+                pass
+        except OSError as error:
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            return f"cannot listen on {settings.host}:{port} ({reason}): choose another port with {flag}"
+    return None
+
+
+def _autocharge_command() -> list[str]:
+    """How a shell reaches this installation's `autocharge`: the console script beside this Python (relative to
+    the current directory when it is inside it, e.g. .venv/bin/autocharge), so no PATH change is needed."""
+    script = Path(sys.executable).with_name("autocharge")
+    if not script.is_file():
+        return [sys.executable, "-m", "autocharge.cli"]
+    if script.is_relative_to(Path.cwd()):
+        return [str(script.relative_to(Path.cwd()))]
+    return [str(script)]
+
+
 def _what_next(server: Autocharge, story: dict[str, Any], out: Out) -> None:
     charger_id, key = story["charger"]["id"], story["key"]
+    simulate = [*_autocharge_command(), "simulate", "--url", f"{server.ocpp_url}/{CHARGER}", "--mac", new_mac()]
+    where = "from this directory" if not Path(simulate[0]).is_absolute() else "from any directory"
     out(f"""
-The server keeps running. Open GraphiQL at {server.api_url}/graphql
+The server keeps running, and so does the charger {CHARGER} (idle, connector Available).
+Open GraphiQL at {server.api_url}/graphql
 and set the header  {{"Authorization": "Bearer {key}"}}
 
 A subscription to paste (the charger's Real-Time Logs, live):
   subscription {{ ocppLogs(chargerId: "{charger_id}") {{ timestamp direction action payload }} }}
 
-A mutation to paste (pair again, then plug in with the simulator below):
+A mutation to paste (pair {story["vehicle"]["licensePlate"]} again, as if its modem had been replaced):
   mutation {{ startVehiclePairing(vehicleId: "{story["vehicle"]["id"]}", chargerId: "{charger_id}") {{ id status }} }}
 
-Then, in another terminal, plug the car in:
-  autocharge simulate --url {server.ocpp_url}/{CHARGER} --mac {story["mac"]}
+Then plug the car in within 5 minutes (the pairing's timeout): in another terminal, {where}, run
+  {shlex.join(simulate)}
+(it connects as {CHARGER}; the demo's own connection steps aside until it is done)
 
 Ctrl-C stops the server.""")
+
+
+def _charger_is_free(gql: GraphQL, charger_id: str) -> Callable[[], Awaitable[bool]]:
+    """Whether no connection holds the charger, as the back office sees it (its connectionState)."""
+
+    async def is_free() -> bool:
+        try:
+            found = await gql("query($c: ID!) { charger(id: $c) { connectionState } }", c=charger_id)
+        except (httpx.HTTPError, GraphQLError):
+            return False  # ask again later: the server may be busy or stopping
+        return bool(found["charger"]["connectionState"] != "CONNECTED")
+
+    return is_free
+
+
+def _notes_only(out: Out) -> Reporter:
+    """The resident charger's own notes (connected, stepping aside), not every heartbeat it sends."""
+    lines = printing(lambda line: out(f"   {line}"))
+
+    def report(step: Step) -> None:
+        if step.direction == "--":
+            lines(step)
+
+    return report
+
+
+async def _serve_with_resident_charger(server: Autocharge, story: dict[str, Any], out: Out) -> None:
+    """Keep DEMO-CP1 connected and idle until SIGINT/SIGTERM, so that the printed next steps work as pasted."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with httpx.AsyncClient(base_url=server.api_url, timeout=10) as http:
+        resident = ResidentCharger(
+            f"{server.ocpp_url}/{CHARGER}",
+            is_free=_charger_is_free(GraphQL(http, story["key"]), story["charger"]["id"]),
+            heartbeat_seconds=server.settings.heartbeat_interval_seconds,
+            reporter=_notes_only(out),
+        )
+        out(f"\n{CHARGER} stays online for what you try next")
+        running = asyncio.create_task(resident.run(), name="demo-charger")
+        try:
+            # The next steps need the charger online: print them once it is (or say why not).
+            ready = [asyncio.ensure_future(resident.connected.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(ready, timeout=CONNECT_TIMEOUT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in ready:
+                waiting.cancel()
+            if not resident.connected.is_set() and not stop.is_set():
+                out(f"{CHARGER} did not connect within {CONNECT_TIMEOUT_SECONDS} s: pairing on it will fail")
+            if not stop.is_set():
+                _what_next(server, story, out)
+                await stop.wait()
+        finally:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
 
 
 async def run_demo(settings: Settings, keep_running: bool = True, out: Out = print) -> int:
@@ -196,10 +295,5 @@ async def run_demo(settings: Settings, keep_running: bool = True, out: Out = pri
     async with Autocharge(settings) as server:
         story = await play_story(server, out)
         if keep_running:
-            _what_next(server, story, out)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            await stop.wait()
+            await _serve_with_resident_charger(server, story, out)
     return 0

@@ -19,7 +19,6 @@ def _default_node_id() -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AUTOCHARGE_", extra="ignore")
 
-    environment: Literal["development", "production", "test"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
     # PostgreSQL connections per process. A fixed pool: connections opened past it ("overflow") are closed on
     # return, and under a steady load that reopened one per request (TLS handshake and all).

@@ -10,6 +10,7 @@ from autocharge.simulator._charger import RemoteTransaction, SessionResult, Simu
 from autocharge.simulator._connect import basic_auth, charge_point_id_from_url
 from autocharge.simulator._errors import CallFailed, ChargerDisconnected, ConnectionRejected, SimulatorError
 from autocharge.simulator._report import Reporter, Step, printing, silent
+from autocharge.simulator._resident import REPLACED_REASON, ResidentCharger
 from autocharge.simulator._simulate import (
     EXIT_CONNECTION,
     EXIT_OK,
@@ -26,6 +27,7 @@ __all__ = [
     "EXIT_PROTOCOL",
     "EXIT_REJECTED",
     "EXIT_USAGE",
+    "REPLACED_REASON",
     "CallFailed",
     "ChargerDisconnected",
     "ConnectionRejected",
@@ -33,6 +35,7 @@ __all__ = [
     "OcppVersion",
     "RemoteTransaction",
     "Reporter",
+    "ResidentCharger",
     "SessionResult",
     "SimulatedCharger",
     "SimulatorError",

@@ -119,6 +119,14 @@ class SimulatedCharger:
             await self._reader
         self._connection = self._reader = None
 
+    async def wait_closed(self) -> tuple[int | None, str]:
+        """Wait until the connection is closed (by either side, or lost); return its close code and reason."""
+        if self._connection is None:
+            raise SimulatorError("the charger is not connected: use `async with SimulatedCharger(...)`")
+        connection = self._connection
+        await connection.wait_closed()
+        return connection.close_code, connection.close_reason or ""
+
     @property
     def driver(self) -> Driver:
         if self._driver is None:
