@@ -122,7 +122,7 @@ class AutochargeServer(Server):
             str(ocpp_port),
             "--no-migrate",
         ]
-        env = {**os.environ, "AUTOCHARGE_LOG_LEVEL": log_level, "AUTOCHARGE_ENVIRONMENT": "development"}
+        env = {**os.environ, "AUTOCHARGE_LOG_LEVEL": log_level}
         env.pop("AUTOCHARGE_REDIS_URL", None)  # one process: events stay in memory
         super().__init__(argv, log_path, cpu, env)
         self.ocpp_port = ocpp_port

@@ -122,7 +122,6 @@ async def tenant_access(server: Autocharge, name: str) -> TenantAccess:
 
 def test_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "environment": "test",
         "database_url": database_url,
         "api_port": 0,
         "ocpp_port": 0,

@@ -85,7 +85,6 @@ async def two_nodes(redis_prefix: str, tmp_path: Path, **settings: str) -> Async
     async with throwaway_postgres() as database_url:
         env = {
             **os.environ,
-            "AUTOCHARGE_ENVIRONMENT": "test",
             "AUTOCHARGE_DATABASE_URL": database_url,
             "AUTOCHARGE_REDIS_URL": REDIS_URL,
             "AUTOCHARGE_REDIS_PREFIX": redis_prefix,
