@@ -34,6 +34,11 @@ class OcppMetrics:
         self.handshakes = Counter(
             "ocpp_handshakes_total", "Websocket handshakes, by outcome", ["outcome"], registry=registry
         )
+        self.answered_before_stored = Counter(
+            "ocpp_answers_sent_before_stored_total",
+            "Answers sent to chargers before they and their CALL were stored (the database was out)",
+            registry=registry,
+        )
         self.commands = Counter(
             "ocpp_commands_total",
             "Commands sent to chargers, by action and outcome",
