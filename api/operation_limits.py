@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import (
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
@@ -21,6 +22,7 @@ from graphql import (
     is_introspection_type,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from api.auth import bearer_key, key_from_params
 from api.context import Context
@@ -63,9 +65,8 @@ def authenticated(context: object) -> bool:
 class OperationLimits(SchemaExtension):
     """Per request: introspection only with a key, the cost limit, and the rate limit of websocket operations.
 
-    Must come after ValidationCache among the schema's extensions: its on_validate sees the document already
-    validated (so the cost is only worked out for valid documents) and sets the errors strawberry then answers
-    with, before execution.
+    The cost and the rate are checked when execution is about to start: after validation (so the cost is only
+    worked out for valid documents, and validation results stay cached by document alone), before any resolver.
     """
 
     def __init__(
@@ -89,13 +90,15 @@ class OperationLimits(SchemaExtension):
             self.execution_context.validation_rules = (*rules, IntrospectionNeedsKey)
         yield
 
-    async def on_validate(self) -> AsyncIterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
+        """The document is valid by now; nothing has run yet. A refusal takes the place of the result."""
         context = self.execution_context
-        refusal = await self._rate_limited(context.context)
-        if refusal is None and not context.pre_execution_errors:
-            refusal = self._too_costly()
+        refusal = await self._rate_limited(context.context) or self._too_costly()
         if refusal is not None:
-            context.pre_execution_errors = [refusal]
+            if context.operation_type is OperationType.SUBSCRIPTION:
+                # strawberry subscribes without looking at a result set here; it answers what is raised here.
+                raise refusal
+            context.result = ExecutionResult(data=None, errors=[refusal])  # strawberry then executes nothing
         yield
 
     async def _rate_limited(self, context: object) -> GraphQLError | None:

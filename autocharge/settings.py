@@ -6,8 +6,8 @@ import os
 import socket
 from typing import Literal, Self
 
-from pydantic import Field, field_validator, model_validator
 from limits import parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./autocharge.db"

@@ -60,9 +60,7 @@ async def test_a_query_as_deep_as_the_limit_runs_and_one_level_more_is_refused(a
 
 
 async def test_a_connection_without_first_costs_its_default_page(small: Api) -> None:
-    assert _refusal(await small.gql(CHARGERS_DEFAULT_PAGE))[1].startswith(
-        "query cost 151 exceeds the maximum of 150"
-    )
+    assert _refusal(await small.gql(CHARGERS_DEFAULT_PAGE))[1].startswith("query cost 151 exceeds the maximum of 150")
     assert (await small.data("{ chargers(first: 49) { edges { node { id } } } }"))["chargers"] == {"edges": []}
 
 
@@ -157,7 +155,9 @@ SCHEMA = "{ __schema { queryType { name } } }"
 @pytest.mark.parametrize("key", [None, "ak_nonsense"])
 async def test_introspection_without_a_valid_key_is_unauthenticated(api: Api, key: str | None) -> None:
     hidden = "{ ...Root } fragment Root on Query { __schema { types { name } } }"
-    answers = [_refusal(await api.gql(query, key=key)) for query in (SCHEMA, '{ __type(name: "User") { name } }', hidden)]
+    answers = [
+        _refusal(await api.gql(query, key=key)) for query in (SCHEMA, '{ __type(name: "User") { name } }', hidden)
+    ]
 
     message = "introspection needs a valid API key: send 'Authorization: Bearer <key>'"
     assert answers == [("UNAUTHENTICATED", message)] * 3
@@ -218,16 +218,22 @@ async def test_exports_count_against_the_same_rate(three_a_minute: Api) -> None:
 
 async def test_websocket_operations_count_against_their_key(three_a_minute: Api) -> None:
     api = three_a_minute
+    status = "subscription { chargerStatus { id } }"
     await api.data(ME)  # HTTP and websocket share the key's count
     async with authorised_ws(api.ws_url, ADMIN_A) as ws:
-        answered = []
-        for _ in range(2):
-            await ws.subscribe(ME)
-            answered.append(await ws.next_data())
-            assert (await ws.receive())["type"] == "complete"
         await ws.subscribe(ME)
-        refused = await ws.receive()
+        answered = await ws.next_data()
+        assert (await ws.receive())["type"] == "complete"
+        await ws.subscribe(status)  # the third: allowed, and streaming (nothing happens, so nothing comes)
+        await ws.subscribe(status)
+        refused_subscription = await ws.receive()
+        assert await ws.receive() == {"id": "3", "type": "complete"}
+        await ws.subscribe(ME)
+        refused_query = await ws.receive()
 
-    assert answered == [{"me": {"role": "ADMIN"}}] * 2
-    assert refused["type"] == "error", refused
-    assert refused["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert answered == {"me": {"role": "ADMIN"}}
+    for refused in (refused_subscription, refused_query):
+        assert refused["type"] == "next", refused
+        assert refused["payload"]["data"] is None
+        assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["RATE_LIMITED"]
+    assert refused_subscription["id"] == "3"
