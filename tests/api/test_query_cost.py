@@ -71,3 +71,28 @@ async def test_a_document_is_validated_once_however_often_it_comes(monkeypatch: 
 
     assert len(validated) == 1
     assert all(errors and errors[0].message == "150 aliases found. Allowed: 100" for errors in answers)
+
+
+async def test_a_known_document_is_not_walked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hashing a parsed document walks its whole tree (graphql-core keeps no hash): 10 ms for issue 10's query.
+
+    A document seen before must be found by its text, never by hashing its tree.
+    """
+    from graphql.language import ast
+
+    served = make_schema()
+    page = "chargers(first: 50) { edges { node { id chargePointId } } }"
+    query = "{ " + " ".join(f"c{i}: {page}" for i in range(500)) + " }"
+    await served.execute(query)  # parsed and validated once
+    hashed: list[int] = []
+    document_hash = ast.DocumentNode.__hash__
+
+    def counting(document: ast.DocumentNode) -> int:
+        hashed.append(1)
+        return document_hash(document)
+
+    monkeypatch.setattr(ast.DocumentNode, "__hash__", counting)
+    errors = [(await served.execute(query)).errors for _ in range(3)]
+
+    assert hashed == []
+    assert all(e and e[0].message == "500 aliases found. Allowed: 100" for e in errors)
