@@ -54,7 +54,7 @@ def create_app(
     principals = PrincipalCache(deps.directory, principal_ttl)
     limit_metrics = LimitMetrics(api_metrics.registry)
     schema = make_schema(bounds, rate_limiter=rate_limiter, metrics=limit_metrics)
-    view = GraphQLView(schema, deps, api_metrics, principals, rate_limiter)
+    view = GraphQLView(schema, deps, api_metrics, principals, rate_limiter, limit_metrics)
     exports = Exports(deps)
 
     def limited(endpoint: Endpoint) -> Endpoint:

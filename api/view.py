@@ -18,7 +18,7 @@ from strawberry.types.unset import UnsetType
 
 from api.auth import PrincipalCache, bearer_key, key_from_params
 from api.context import Context
-from api.limits import RateLimiter, limit_error, retry_header
+from api.limits import LimitMetrics, RateLimiter, limit_error, retry_header
 from api.metrics import ApiMetrics
 from api.operation_limits import authenticated
 from domain.services.deps import Deps
@@ -34,12 +34,14 @@ class GraphQLView(GraphQL[Context, None]):
         metrics: ApiMetrics,
         principals: PrincipalCache | None = None,
         rate_limiter: RateLimiter | None = None,
+        limit_metrics: LimitMetrics | None = None,
     ) -> None:
         super().__init__(schema, connection_init_wait_timeout=timedelta(seconds=10))
         self.deps = deps
         self.metrics = metrics
         self.principals = principals or PrincipalCache(deps.directory)
         self.rate_limiter = rate_limiter
+        self.limit_metrics = limit_metrics
 
     def encode_json(self, data: object) -> str:
         """orjson rather than json.dumps (a page is hundreds of values); text, as websocket clients expect."""
@@ -84,6 +86,8 @@ class GraphQLView(GraphQL[Context, None]):
         sub_response.status_code = TOO_MANY_REQUESTS
         sub_response.headers["Retry-After"] = retry_header(retry_after)
         self.metrics.graphql_errors.labels("RATE_LIMITED").inc()
+        if self.limit_metrics is not None:
+            self.limit_metrics.refused.labels("rate").inc()
         error = limit_error("rate", self.rate_limiter.message(retry_after), code="RATE_LIMITED")
         return PreExecutionError(data=None, errors=[error])
 

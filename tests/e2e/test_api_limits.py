@@ -99,9 +99,11 @@ async def test_over_its_rate_a_key_gets_429_and_another_key_does_not(limited: Au
     refused = await _post(limited, query, acme.read_only.key)
     export = await http_get(limited, "/exports/users.csv", acme.read_only.key)
     other = await _post(limited, query, acme.admin.key)
+    metrics = (await http_get(limited, "/metrics")).text
 
     assert statuses == [200] * 3
     assert (refused.status_code, _refusal(refused.json())[0]) == (429, "RATE_LIMITED")
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert (export.status_code, export.json()["error"]["code"]) == (429, "RATE_LIMITED")
     assert (other.status_code, other.json()["data"]) == (200, {"me": {"role": "ADMIN"}})
+    assert 'api_limit_refusals_total{limit="rate"} 2.0' in metrics  # the GraphQL request and the export
