@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -12,14 +13,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from api.auth import PRINCIPAL_TTL_SECONDS, PrincipalCache
+from api.auth import PRINCIPAL_TTL_SECONDS, PrincipalCache, bearer_key
 from api.exports import Exports
+from api.limits import DEFAULT_RATE_LIMIT, LimitMetrics, QueryLimits, RateLimiter, retry_header
 from api.metrics import ApiMetrics, HttpMetricsMiddleware
 from api.schema import make_schema
 from api.view import GraphQLView
+from domain.errors import DomainError
 from domain.services.deps import Deps
 
 log = structlog.get_logger(__name__)
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(
@@ -29,6 +35,8 @@ def create_app(
     database_ready: Callable[[], Awaitable[None]] | None = None,
     metrics: CollectorRegistry | None = None,
     principal_ttl: float = PRINCIPAL_TTL_SECONDS,
+    limits: QueryLimits | None = None,
+    rate_limit: str | None = DEFAULT_RATE_LIMIT,
 ) -> Starlette:
     """Build the API around the composition root's ports.
 
@@ -36,11 +44,22 @@ def create_app(
     UNAVAILABLE. `database_ready` defaults to the directory's ping. `metrics` is the registry to register
     on (a new one per app when None, never the global one, so several apps can live in one process).
     `principal_ttl` is how long an accepted API key is remembered (0: looked up on every request); a revoked
-    key keeps working that long in this process (see api.auth.PrincipalCache).
+    key keeps working that long in this process (see api.auth.PrincipalCache). `limits` bounds each GraphQL
+    document (its max_depth replaced by `max_depth`); `rate_limit` is each key's rate of GraphQL operations and
+    exports, in the `limits` library's notation (None: unlimited).
     """
     api_metrics = ApiMetrics(metrics if metrics is not None else CollectorRegistry())
-    view = GraphQLView(make_schema(max_depth), deps, api_metrics, PrincipalCache(deps.directory, principal_ttl))
+    bounds = replace(limits or QueryLimits(), max_depth=max_depth)
+    rate_limiter = RateLimiter(rate_limit) if rate_limit else None
+    principals = PrincipalCache(deps.directory, principal_ttl)
+    limit_metrics = LimitMetrics(api_metrics.registry)
+    schema = make_schema(bounds, rate_limiter=rate_limiter, metrics=limit_metrics)
+    view = GraphQLView(schema, deps, api_metrics, principals, rate_limiter, limit_metrics)
     exports = Exports(deps)
+
+    def limited(endpoint: Endpoint) -> Endpoint:
+        return endpoint if rate_limiter is None else _rate_limited(endpoint, rate_limiter, principals, limit_metrics)
+
     ready_check = database_ready or deps.directory.ping
 
     async def health(request: Request) -> Response:
@@ -59,8 +78,8 @@ def create_app(
 
     http_routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
-        Route("/exports/users.csv", exports.users, methods=["GET"]),
-        Route("/exports/transactions.csv", exports.transactions, methods=["GET"]),
+        Route("/exports/users.csv", limited(exports.users), methods=["GET"]),
+        Route("/exports/transactions.csv", limited(exports.transactions), methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
@@ -68,3 +87,26 @@ def create_app(
     routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view)]
     middleware = [Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes)]
     return Starlette(routes=routes, middleware=middleware)
+
+
+def _rate_limited(
+    endpoint: Endpoint, limiter: RateLimiter, principals: PrincipalCache, metrics: LimitMetrics
+) -> Endpoint:
+    """An export counted against its key's rate, like a GraphQL request; a missing or bad key is left to the
+    export, which answers 401 itself."""
+
+    async def guarded(request: Request) -> Response:
+        key = bearer_key(request.headers.get("authorization"))
+        if key is not None:
+            try:
+                await principals.authenticate(key)
+            except DomainError:
+                return await endpoint(request)
+            if (retry_after := await limiter.hit(key)) is not None:
+                metrics.refused.labels("rate").inc()
+                log.info("graphql_limit_refused", limit="rate", path=request.url.path)
+                error = {"code": "RATE_LIMITED", "message": limiter.message(retry_after)}
+                return JSONResponse({"error": error}, 429, headers={"Retry-After": retry_header(retry_after)})
+        return await endpoint(request)
+
+    return guarded

@@ -1,8 +1,9 @@
-"""The GraphQL endpoint: strawberry's ASGI view with our context and websocket authentication."""
+"""The GraphQL endpoint: strawberry's ASGI view with our context, websocket authentication and rate limit."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import orjson
 import strawberry
@@ -11,22 +12,36 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UnsetType
 
 from api.auth import PrincipalCache, bearer_key, key_from_params
 from api.context import Context
+from api.limits import LimitMetrics, RateLimiter, limit_error, retry_header
 from api.metrics import ApiMetrics
+from api.operation_limits import authenticated
 from domain.services.deps import Deps
+
+TOO_MANY_REQUESTS = 429
 
 
 class GraphQLView(GraphQL[Context, None]):
     def __init__(
-        self, schema: strawberry.Schema, deps: Deps, metrics: ApiMetrics, principals: PrincipalCache | None = None
+        self,
+        schema: strawberry.Schema,
+        deps: Deps,
+        metrics: ApiMetrics,
+        principals: PrincipalCache | None = None,
+        rate_limiter: RateLimiter | None = None,
+        limit_metrics: LimitMetrics | None = None,
     ) -> None:
         super().__init__(schema, connection_init_wait_timeout=timedelta(seconds=10))
         self.deps = deps
         self.metrics = metrics
         self.principals = principals or PrincipalCache(deps.directory)
+        self.rate_limiter = rate_limiter
+        self.limit_metrics = limit_metrics
 
     def encode_json(self, data: object) -> str:
         """orjson rather than json.dumps (a page is hundreds of values); text, as websocket clients expect."""
@@ -47,3 +62,42 @@ class GraphQLView(GraphQL[Context, None]):
         if await context.authenticate(key) is None:
             raise ConnectionRejectionError()  # closes with 4403 Forbidden, before any subscription runs
         return await super().on_ws_connect(context)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,  # strawberry's request adapter, passed on untouched
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Count the request against its key before running it; over the rate: 429, RATE_LIMITED, Retry-After.
+
+        Only requests with a valid key are counted here (the principal is known by now): refusing bad keys
+        quickly is the authentication throttle's business. A batch counts as one request per operation.
+        """
+        retry_after = await self._rate_limited(request, context, request_data)
+        if retry_after is None:
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        assert self.rate_limiter is not None
+        sub_response.status_code = TOO_MANY_REQUESTS
+        sub_response.headers["Retry-After"] = retry_header(retry_after)
+        self.metrics.graphql_errors.labels("RATE_LIMITED").inc()
+        if self.limit_metrics is not None:
+            self.limit_metrics.refused.labels("rate").inc()
+        error = limit_error("rate", self.rate_limiter.message(retry_after), code="RATE_LIMITED")
+        return PreExecutionError(data=None, errors=[error])
+
+    async def _rate_limited(
+        self, request: Request, context: Context, request_data: GraphQLRequestData | list[GraphQLRequestData]
+    ) -> float | None:
+        key = bearer_key(request.headers.get("authorization"))
+        if self.rate_limiter is None or key is None or not authenticated(context):
+            return None
+        for _ in request_data if isinstance(request_data, list) else [request_data]:
+            if (retry_after := await self.rate_limiter.hit(key)) is not None:
+                return retry_after
+        return None

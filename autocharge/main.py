@@ -13,6 +13,7 @@ import uvicorn
 from prometheus_client import CollectorRegistry
 
 from api.app import create_app
+from api.limits import QueryLimits
 from autocharge import jobs
 from autocharge.settings import Settings
 from domain.ports import ChargerCommands, UnitOfWorkFactory
@@ -92,6 +93,12 @@ class Autocharge:
             max_depth=settings.graphql_max_depth,
             database_ready=self.database.ping,
             metrics=self.metrics,
+            limits=QueryLimits(
+                max_cost=settings.graphql_max_cost,
+                max_aliases=settings.graphql_max_aliases,
+                max_document_bytes=settings.graphql_max_document_bytes,
+            ),
+            rate_limit=settings.api_rate_limit or None,
         )
         config = uvicorn.Config(
             self.asgi,

@@ -6,6 +6,7 @@ import os
 import socket
 from typing import Literal, Self
 
+from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -53,7 +54,16 @@ class Settings(BaseSettings):
     log_retention_days: int = Field(default=30, ge=1)
 
     # GraphQL
-    graphql_max_depth: int = Field(default=12, ge=2)
+    graphql_max_depth: int = Field(default=15, ge=2)
+    # An upper bound on the values an answer can hold: each field once per item, `first`/`last` multiplying
+    # what is below them (see api.query_cost). Pricier documents are refused before they run.
+    graphql_max_cost: int = Field(default=10_000, ge=1)
+    graphql_max_aliases: int = Field(default=100, ge=0)
+    # Larger documents are refused before they are parsed.
+    graphql_max_document_bytes: int = Field(default=65_536, ge=1024)
+    # Each API key's GraphQL operations and exports, in this process (`limits` notation: a burst of 100 in a
+    # second, 50/s sustained). Empty: no limit.
+    api_rate_limit: str = "100/second;500/10 seconds"
     subscription_queue_size: int = Field(default=1000, ge=1)
 
     @field_validator("database_url")
@@ -62,6 +72,13 @@ class Settings(BaseSettings):
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return url
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _rate_notation(cls, spec: str) -> str:
+        if spec.strip() and not parse_many(spec):  # parse_many raises ValueError on text it cannot read
+            raise ValueError(f"api_rate_limit {spec!r}: expected e.g. '100/second;500/10 seconds'")
+        return spec.strip()
 
     @model_validator(mode="after")
     def _refresh_within_ttl(self) -> Self:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -20,6 +22,19 @@ from tests.unit.fakes import FakeCommands, Store
 
 @pytest.fixture
 async def api() -> AsyncIterator[Api]:
+    async with serving_api() as running:
+        yield running
+
+
+@pytest.fixture
+def serve_api() -> Callable[..., AbstractAsyncContextManager[Api]]:
+    """`async with serve_api(limits=..., rate_limit=...) as api:` an API with options of its own."""
+    return serving_api
+
+
+@asynccontextmanager
+async def serving_api(**app_options: Any) -> AsyncIterator[Api]:
+    """The API on a real socket with fakes behind it; `app_options` go to create_app (limits, rate_limit)."""
     store, clock, commands = Store(), FakeClock(), FakeCommands()
     tenant_a, tenant_b = new_id(), new_id()
     directory = FakeDirectory()
@@ -40,6 +55,6 @@ async def api() -> AsyncIterator[Api]:
             tokens=TokenFactsFromUnitOfWork(uow),
             clock=clock,
         )
-        app = create_app(deps, max_depth=MAX_DEPTH, metrics=CollectorRegistry())
+        app = create_app(deps, max_depth=MAX_DEPTH, metrics=CollectorRegistry(), **app_options)
         async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             yield Api(http, port, store, bus, directory, commands, clock, tenant_a, tenant_b)
