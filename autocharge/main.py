@@ -17,6 +17,7 @@ from autocharge import jobs
 from autocharge.settings import Settings
 from domain.ports import ChargerCommands, UnitOfWorkFactory
 from domain.services.deps import Deps
+from domain.services.login_throttle import LoginThrottle
 from infra.cluster import ClusterNode, redis_cluster
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
@@ -25,6 +26,7 @@ from infra.db.migrate import upgrade_database
 from infra.db.token_facts import SqlTokenFacts
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
 from infra.pubsub import bus_from_url
+from infra.throttle import AuthRefusalMetrics, failure_throttle
 from ocpp_server import ConnectionRegistry, OcppServer
 
 log = structlog.get_logger(__name__)
@@ -64,6 +66,16 @@ class Autocharge:
         self.registry = ConnectionRegistry()
         uow = SqlUnitOfWorkFactory(self.database.session_factory, self.bus)
         self.cluster = self._join_cluster(uow)
+        # Failed logins: in memory for one process; in Redis, counted by every process of the cluster together.
+        identities, addresses = (
+            failure_throttle(settings.redis_url, spec, scope=scope, prefix=settings.redis_prefix)
+            for scope, spec in (
+                ("identity", settings.auth_failure_limit_per_identity),
+                ("address", settings.auth_failure_limit_per_address),
+            )
+        )
+        self.failed_logins = (identities, addresses)
+        logins = LoginThrottle(identities, addresses, on_refusal=AuthRefusalMetrics(self.metrics).count)
         commands: ChargerCommands = self.registry if self.cluster is None else self.cluster.commands
         self.deps = Deps(
             uow=uow,
@@ -72,6 +84,7 @@ class Autocharge:
             journal=self.journal,
             commands=commands,
             tokens=SqlTokenFacts(self.database),
+            logins=logins,
         )
         self.ocpp = OcppServer(
             self.deps,
@@ -83,6 +96,12 @@ class Autocharge:
             max_frame_bytes=settings.ocpp_max_frame_bytes,
             command_timeout_seconds=settings.ocpp_command_timeout_seconds,
             metrics_registry=self.metrics,
+            ping_interval_seconds=settings.ocpp_ping_interval_seconds,
+            ping_timeout_seconds=settings.ocpp_ping_timeout_seconds,
+            handshake_timeout_seconds=settings.ocpp_handshake_timeout_seconds,
+            call_rate_per_second=settings.ocpp_call_rate_per_second,
+            call_burst=settings.ocpp_call_burst,
+            call_flood_close_after=settings.ocpp_call_flood_close_after,
         )
         self.asgi = create_app(
             self.deps,
@@ -169,6 +188,8 @@ class Autocharge:
         if self.cluster is not None:
             await self.cluster.stop()  # no more commands served here; after HTTP, whose requests may use it
         await self.bus.close()
+        for throttle in self.failed_logins:
+            await throttle.close()
         await self.database.dispose()
         log.info("autocharge_stopped", node=self.settings.node_id)
 

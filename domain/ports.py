@@ -257,6 +257,22 @@ class ChargerCommands(Protocol):
     async def remote_stop(self, charger: Charger, ocpp_transaction_id: str) -> bool: ...
 
 
+class FailureThrottle(Protocol):
+    """Failed logins counted per key (a charger's identity, a source address) in one or more fixed windows,
+    e.g. 10 a minute and 50 an hour. Backed by Redis, every process of a cluster counts into the same windows.
+
+    An outage of the store must not lock everyone out: implementations then answer "not locked" and log it.
+    """
+
+    async def retry_after(self, key: str) -> float | None:
+        """Seconds until `key` may try again when one of its windows is full; None when it may try now."""
+        ...
+
+    async def record_failure(self, key: str) -> None:
+        """One more failure of `key`, in each window."""
+        ...
+
+
 # --- the cluster: several processes, each holding some chargers' connections ---
 
 

@@ -128,6 +128,10 @@ def test_settings(database_url: str, **overrides: Any) -> Settings:
         "ocpp_port": 0,
         "heartbeat_interval_seconds": 60,
         "log_level": "WARNING",
+        # Tests that try dozens of bad keys or passwords on purpose are not about the login throttle; the throttle's
+        # own tests (test_auth_throttle.py) set the limits they test.
+        "auth_failure_limit_per_identity": "1000/minute",
+        "auth_failure_limit_per_address": "1000/minute",
     }
     values.update(overrides)
     return Settings(**values)
