@@ -100,14 +100,15 @@ async def authenticate_throttled(
     """`authenticate_key(key)` behind the login throttle (domain.services.login_throttle).
 
     A key prefix or an address with too many recent bad keys gets RateLimited before the key is hashed or
-    looked up. A missing key is no guess: it is refused as before, neither checked against nor counted.
+    looked up; a good key's attempt is forgiven. A missing key is no guess: it is refused as before, neither
+    checked against nor counted.
     """
     if not key or not key.strip():
         return await authenticate_key(key)
     identity = key.strip()[:KEY_IDENTITY_LENGTH]
-    await logins.check(CredentialKind.API_KEY, identity, address)
-    try:
-        return await authenticate_key(key)
-    except Unauthenticated:
-        await logins.failed(CredentialKind.API_KEY, identity, address)
-        raise
+    async with logins.attempt(CredentialKind.API_KEY, identity, address) as attempt:
+        try:
+            return await authenticate_key(key)
+        except Unauthenticated:
+            attempt.fail()
+            raise

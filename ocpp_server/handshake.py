@@ -72,12 +72,22 @@ class Handshake:
         if charge_point_id is None:
             text = "Chargers connect to /ocpp/{chargePointId}"
             return self._refuse(connection, request, HTTPStatus.NOT_FOUND, "path", text)
-        address = source_address(connection)
         try:
-            # Before the directory and the hash: a locked-out guesser costs neither a query nor a scrypt.
-            await self._throttle.check(CredentialKind.CHARGER, charge_point_id, address)
+            # Counted before the directory and the hash: a locked-out guesser costs neither a query nor a scrypt.
+            async with self._throttle.attempt(
+                CredentialKind.CHARGER, charge_point_id, source_address(connection)
+            ) as attempt:
+                refusal = await self._authenticate(connection, request, charge_point_id)
+                if refusal is not None and refusal.status_code == HTTPStatus.UNAUTHORIZED:
+                    attempt.fail()
         except RateLimited as error:
             return self._unauthorized(connection, request, "throttled", error.message, retry_after=error.retry_after)
+        return refusal
+
+    async def _authenticate(
+        self, connection: ServerConnection, request: Request, charge_point_id: str
+    ) -> Response | None:
+        """None when the charger may connect (remembered for the handler); else the refusal."""
         try:
             login = await self._directory.charger_login(charge_point_id)
         except Unavailable:
@@ -87,7 +97,6 @@ class Handshake:
                 connection, request, HTTPStatus.NOT_FOUND, "unknown", f"Unknown charger {charge_point_id}"
             )
         if login.password_hash is not None and not await self._password_ok(request, login):
-            await self._throttle.failed(CredentialKind.CHARGER, charge_point_id, address)
             return self._unauthorized(connection, request, "unauthorized", "Wrong or missing password")
         self._logins[connection] = login
         self._metrics.handshakes.labels("accepted").inc()

@@ -25,6 +25,8 @@ logger = structlog.get_logger(__name__)
 
 # In order of preference: websockets picks the first one the charger also offers. A charger offering
 # neither (or none at all) is refused during the handshake with HTTP 400.
+DEFAULT_CLOSE_TIMEOUT_SECONDS = 10  # without pings: websockets' default
+
 SUBPROTOCOLS = {Subprotocol("ocpp2.0.1"): "2.0.1", Subprotocol("ocpp1.6"): "1.6"}
 
 
@@ -114,6 +116,9 @@ class OcppServer:
             compression=None,  # chargers rarely negotiate it, and it costs memory on every connection
             ping_interval=self._ping_interval,
             ping_timeout=self._ping_timeout,  # no pong by then: the peer is gone, the connection closed with 1011
+            # A peer's answer to our close is awaited as long as its pong (websockets' default, 10 s, would keep
+            # a dead peer "connected" that much longer after its ping timeout).
+            close_timeout=self._ping_timeout or DEFAULT_CLOSE_TIMEOUT_SECONDS,
             open_timeout=self._handshake_timeout,  # TCP opened but no upgrade (or a slow one): dropped
         )
         logger.info("ocpp server listening", host=self._host, port=self.port)

@@ -1,4 +1,4 @@
-"""Failure counters in this process's memory: the limits library's fixed windows on its asyncio MemoryStorage."""
+"""Login attempts counted in this process's memory: the limits library's fixed windows on its asyncio storage."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from limits.aio.strategies import FixedWindowRateLimiter
 
 
 class MemoryFailureThrottle:
-    """domain.ports.FailureThrottle for one process: each window a fixed window that starts at its first failure.
+    """domain.ports.FailureThrottle for one process: each window a fixed window that starts at its first attempt.
 
     The same windows as the Redis adapter (infra.throttle.redis), so a test on one says what the other does.
     """
@@ -20,21 +20,21 @@ class MemoryFailureThrottle:
         if not windows:
             raise ValueError("a failure throttle needs at least one window")
         self._windows = list(windows)
-        self._limiter = FixedWindowRateLimiter(MemoryStorage())
+        self._storage = MemoryStorage()
+        self._limiter = FixedWindowRateLimiter(self._storage)
 
-    async def retry_after(self, key: str) -> float | None:
+    async def attempt(self, key: str) -> float | None:
         wait: float | None = None
         for window in self._windows:
-            if await self._limiter.test(window, key):
+            if await self._limiter.hit(window, key):  # counted, and within the limit
                 continue
             reset_at, _ = await self._limiter.get_window_stats(window, key)
             wait = max(wait or 0.0, reset_at - time.time())
         return wait
 
-    async def record_failure(self, key: str) -> None:
+    async def forgive(self, key: str) -> None:
         for window in self._windows:
-            # hit() refuses (and does not count) past the limit: the window is full either way.
-            await self._limiter.hit(window, key)
+            await self._storage.decr(window.key_for(key))  # never below 0
 
     async def close(self) -> None:
         """Nothing to release: the counters go with the process."""

@@ -92,7 +92,7 @@ async def test_an_unparseable_frame_is_logged_as_its_raw_text(env: Env) -> None:
     await env.charger()
     async with raw_socket(env) as ws:
         await exchange(ws, "{{ not json")
-    # (A binary frame is no longer read as text: it closes the connection with 1003, see tests/e2e/test_ocpp_hygiene.py.)
+    # (A binary frame is not read as text: it closes the connection with 1003, see tests/e2e/test_ocpp_hygiene.py.)
     first, reply = env.entries()
     assert (first.payload, first.unique_id, first.action) == ("{{ not json", "-1", None)
     assert reply.payload["errorCode"] == "FormationViolation"
