@@ -14,6 +14,8 @@ from collections.abc import Callable
 from ocpp_server.errors import CallErrorReply
 
 FLOOD_WINDOW_SECONDS = 10.0
+# A charger calling at exactly the rate refills 0.999... tokens in floating point: not a reason to refuse it.
+_ROUNDING = 1e-9
 
 
 class Verdict(enum.Enum):
@@ -47,7 +49,7 @@ class CallBudget:
         now = self._clock()
         self._tokens = min(self.burst, self._tokens + (now - self._filled_at) * self.rate)
         self._filled_at = now
-        if self._tokens >= 1:
+        if self._tokens >= 1 - _ROUNDING:
             self._tokens -= 1
             return Verdict.ADMIT
         if now - self._refusals_since >= FLOOD_WINDOW_SECONDS:
