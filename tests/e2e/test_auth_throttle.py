@@ -238,3 +238,31 @@ async def test_bad_keys_on_graphql_websocket_connection_init_are_counted_and_the
 
     assert refusals(server, "api_key", "wrong_credential") == 2
     assert refusals(server, "api_key", "address_locked") == 1
+
+
+@pytest.mark.redis
+async def test_with_redis_two_processes_count_wrong_passwords_together(
+    database_url: str, redis_url: str, prefix: str
+) -> None:
+    def node(name: str) -> Any:
+        return running(
+            settings_for(
+                database_url,
+                redis_url=redis_url,
+                redis_prefix=prefix,
+                node_id=name,
+                auth_failure_limit_per_identity="2/minute",
+            )
+        )
+
+    async with node("a") as a, node("b") as b:
+        acme = await tenant_access(a, "Acme Fleet")
+        await acme.admin.register_charger("CP-1", password=PASSWORD)
+
+        wrong = [await handshake(a, "CP-1", "guess-1"), await handshake(b, "CP-1", "guess-2")]
+        locked_on_a = await handshake(a, "CP-1", PASSWORD)
+        locked_on_b = await handshake(b, "CP-1", PASSWORD)
+
+    assert wrong == [401, 401]
+    assert (locked_on_a, locked_on_b) == (401, 401)
+    assert refusals(a, "charger", "identity_locked") == refusals(b, "charger", "identity_locked") == 1
