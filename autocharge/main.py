@@ -102,6 +102,7 @@ class Autocharge:
             call_rate_per_second=settings.ocpp_call_rate_per_second,
             call_burst=settings.ocpp_call_burst,
             call_flood_close_after=settings.ocpp_call_flood_close_after,
+            trusted_proxies=settings.trusted_proxy_networks,
         )
         self.asgi = create_app(
             self.deps,
@@ -117,6 +118,8 @@ class Autocharge:
             lifespan="off",
             ws="websockets-sansio",
             timeout_graceful_shutdown=HTTP_SHUTDOWN_GRACE_SECONDS,
+            # X-Forwarded-For from these only (uvicorn's proxy headers): the address the login throttle counts.
+            forwarded_allow_ips=[str(network) for network in settings.trusted_proxy_networks],
         )
         self.http = _EmbeddedUvicorn(config)
         self._tasks: list[asyncio.Task[Any]] = []

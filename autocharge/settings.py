@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import os
 import socket
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal, Self
 
 from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def networks(spec: str) -> list[IPv4Network | IPv6Network]:
+    """'127.0.0.1, 10.0.0.0/8' as networks; ValueError for anything that is not an address or a network."""
+    return [ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
+
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./autocharge.db"
 
@@ -68,6 +75,9 @@ class Settings(BaseSettings):
     # Per identity (a chargePointId, an API key's prefix), and per source address.
     auth_failure_limit_per_identity: str = "10/minute;50/hour"
     auth_failure_limit_per_address: str = "20/minute;200/hour"
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client, on both ports:
+    # behind nginx every client would otherwise share nginx's address, and its failures.
+    trusted_proxies: str = "127.0.0.1,::1"
     log_retention_days: int = Field(default=30, ge=1)
 
     # GraphQL
@@ -89,6 +99,19 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"{spec!r} is not a rate limit such as '10/minute' or '10/minute;50/hour'") from None
         return spec
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, spec: str) -> str:
+        try:
+            networks(spec)
+        except ValueError as error:
+            raise ValueError(f"trusted_proxies: {error}") from None
+        return spec
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        return networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _refresh_within_ttl(self) -> Self:

@@ -19,6 +19,7 @@ from domain.ports import Directory
 from domain.queries import ChargerLogin
 from domain.secrets import password_matches
 from domain.services.login_throttle import CredentialKind, LoginThrottle
+from ocpp_server.client_address import ClientAddresses
 from ocpp_server.metrics import OcppMetrics
 
 logger = structlog.get_logger(__name__)
@@ -44,8 +45,8 @@ def basic_password(headers: Headers, username: str) -> str | None:
     return password if user == username else None
 
 
-def source_address(connection: ServerConnection) -> str | None:
-    """The peer's IP address (the TCP peer: a proxy in front would need PROXY protocol support to say more)."""
+def peer_address(connection: ServerConnection) -> str | None:
+    """The TCP peer's IP address."""
     peer = connection.remote_address
     return str(peer[0]) if peer else None
 
@@ -57,10 +58,17 @@ class Handshake:
     with too many recent failures is refused with 401 and Retry-After before its password is even read.
     """
 
-    def __init__(self, directory: Directory, metrics: OcppMetrics, logins: LoginThrottle | None = None) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        metrics: OcppMetrics,
+        logins: LoginThrottle | None = None,
+        addresses: ClientAddresses | None = None,
+    ) -> None:
         self._directory = directory
         self._metrics = metrics
         self._throttle = logins or LoginThrottle.unlimited()
+        self._addresses = addresses or ClientAddresses([])
         # Filled here, read once by the connection's handler; a handshake that fails later leaves nothing behind.
         self._logins: weakref.WeakKeyDictionary[ServerConnection, ChargerLogin] = weakref.WeakKeyDictionary()
 
@@ -72,11 +80,10 @@ class Handshake:
         if charge_point_id is None:
             text = "Chargers connect to /ocpp/{chargePointId}"
             return self._refuse(connection, request, HTTPStatus.NOT_FOUND, "path", text)
+        address = self._addresses.of(peer_address(connection), request.headers)
         try:
             # Counted before the directory and the hash: a locked-out guesser costs neither a query nor a scrypt.
-            async with self._throttle.attempt(
-                CredentialKind.CHARGER, charge_point_id, source_address(connection)
-            ) as attempt:
+            async with self._throttle.attempt(CredentialKind.CHARGER, charge_point_id, address) as attempt:
                 refusal = await self._authenticate(connection, request, charge_point_id)
                 if refusal is not None and refusal.status_code == HTTPStatus.UNAUTHORIZED:
                     attempt.fail()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -15,6 +16,7 @@ from websockets.typing import Subprotocol
 from domain.services.deps import Deps
 from ocpp_server.call_budget import CallBudget
 from ocpp_server.charge_point import handlers_of
+from ocpp_server.client_address import ClientAddresses, IpNetwork
 from ocpp_server.handshake import Handshake
 from ocpp_server.metrics import OcppMetrics
 from ocpp_server.registry import ConnectionRegistry
@@ -37,7 +39,7 @@ class OcppServer:
     - no common subprotocol (or none offered): the handshake is refused with HTTP 400;
     - unknown chargePointId or a path outside /ocpp/: 404; missing or wrong Basic password: 401; directory down: 503;
     - too many wrong passwords for the charger or from the address (deps.logins): 401 with Retry-After, the
-      password unchecked, whether right or wrong;
+      password unchecked, whether right or wrong (the address: X-Forwarded-For's, from a trusted proxy);
     - a connection that has not finished its opening handshake within handshake_timeout_seconds: dropped;
     - a second connection of one charger closes the first with 1000 "replaced by a new connection"; in a cluster,
       its connection to another process closes the one here with 1000 "connected to another node" (through the
@@ -71,6 +73,7 @@ class OcppServer:
         call_rate_per_second: float | None = 20,
         call_burst: int = 40,
         call_flood_close_after: int = 100,
+        trusted_proxies: Sequence[IpNetwork] = (),
     ) -> None:
         self._deps = deps
         self._registry = registry
@@ -87,7 +90,7 @@ class OcppServer:
         self._call_burst = call_burst
         self._call_flood_close_after = call_flood_close_after
         self._metrics = OcppMetrics(metrics_registry or CollectorRegistry())
-        self._handshake = Handshake(deps.directory, self._metrics, deps.logins)
+        self._handshake = Handshake(deps.directory, self._metrics, deps.logins, ClientAddresses(trusted_proxies))
         self._server: Server | None = None
 
     @property

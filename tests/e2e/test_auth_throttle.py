@@ -36,13 +36,18 @@ async def serving(database_url: str, **settings: Any) -> AsyncIterator[tuple[Aut
         yield server, await tenant_access(server, "Acme Fleet")
 
 
-async def handshake(server: Autocharge, cpid: str, password: str, source: str = "127.0.0.1") -> int:
+async def handshake(
+    server: Autocharge, cpid: str, password: str, source: str = "127.0.0.1", forwarded_for: str | None = None
+) -> int:
     """The handshake's HTTP status: 101 when the charger got its websocket, else the refusal's status."""
+    headers = {"Authorization": basic_auth(cpid, password)}
+    if forwarded_for is not None:
+        headers["X-Forwarded-For"] = forwarded_for
     try:
         async with connect(
             f"{server.ocpp_url}/{cpid}",
             subprotocols=[Subprotocol("ocpp1.6")],
-            additional_headers={"Authorization": basic_auth(cpid, password)},
+            additional_headers=headers,
             local_addr=(source, 0),
             open_timeout=30,
         ):
@@ -146,10 +151,13 @@ async def test_a_good_charger_handshakes_promptly_during_a_storm_of_200_wrong_pa
 # --- API keys ---
 
 
-async def graphql(server: Autocharge, key: str, source: str = "127.0.0.1") -> dict[str, Any]:
+async def graphql(
+    server: Autocharge, key: str, source: str = "127.0.0.1", forwarded_for: str | None = None
+) -> dict[str, Any]:
     transport = httpx.AsyncHTTPTransport(local_address=source)
+    headers = bearer(key) | ({"X-Forwarded-For": forwarded_for} if forwarded_for else {})
     async with httpx.AsyncClient(base_url=server.api_url, transport=transport, timeout=30) as client:
-        response = await client.post("/graphql", json={"query": "{ me { tenantId } }"}, headers=bearer(key))
+        response = await client.post("/graphql", json={"query": "{ me { tenantId } }"}, headers=headers)
     body: dict[str, Any] = response.json()
     return body
 
@@ -266,3 +274,27 @@ async def test_with_redis_two_processes_count_wrong_passwords_together(
     assert wrong == [401, 401]
     assert (locked_on_a, locked_on_b) == (401, 401)
     assert refusals(a, "charger", "identity_locked") == refusals(b, "charger", "identity_locked") == 1
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count(database_url: str) -> None:
+    # The loopback is a trusted proxy by default (AUTOCHARGE_TRUSTED_PROXIES), as nginx on the same host would be.
+    async with serving(database_url, auth_failure_limit_per_address="2/minute") as (server, acme):
+        await acme.admin.register_charger("CP-1", password=PASSWORD)
+        await acme.admin.register_charger("CP-2", password=PASSWORD)
+        guesser, neighbour = "203.0.113.7", "203.0.113.8"
+
+        wrong = [await handshake(server, "CP-1", "guess", forwarded_for=guesser) for _ in range(2)]
+        charger_statuses = (
+            await handshake(server, "CP-2", PASSWORD, forwarded_for=guesser),
+            await handshake(server, "CP-2", PASSWORD, forwarded_for=neighbour),
+        )
+        bad_keys = [code(await graphql(server, f"ak_bad{n}-xxxxxxxxxxxxxxx", forwarded_for=guesser)) for n in range(2)]
+        api_codes = (
+            code(await graphql(server, acme.admin.key, forwarded_for=guesser)),
+            code(await graphql(server, acme.admin.key, forwarded_for=neighbour)),
+        )
+
+    assert wrong == [401, 401]
+    assert charger_statuses == (401, 101)
+    assert bad_keys == ["UNAUTHENTICATED"] * 2
+    assert api_codes == ("RATE_LIMITED", None)
