@@ -113,33 +113,30 @@ class ChargerSession:
             while True:
                 frame = await self._connection.recv_frame()
                 self._last_frame_at = loop.time()
-                if frame.message_type is OcppMessageType.CALL and await self._over_budget(frame):
-                    continue
+                if self._call_budget is not None and frame.message_type is OcppMessageType.CALL:
+                    verdict = self._call_budget.spend()  # synchronous: no coroutine per CALL on the usual path
+                    if verdict is not Verdict.ADMIT:
+                        await self._over_budget(frame, self._call_budget, verdict)
+                        continue
                 await self._charge_point.route_frame(frame)
         finally:
             if self._watchdog is not None:
                 self._watchdog.cancel()
 
-    async def _over_budget(self, frame: Frame) -> bool:
-        """Past its CALL budget: the CALL gets a CALLERROR, or, when the charger keeps flooding, the connection
-        is closed with 1008; either way it is not routed. One flooding charger cannot starve the others."""
-        if self._call_budget is None:
-            return False
-        verdict = self._call_budget.spend()
-        if verdict is Verdict.ADMIT:
-            return False
+    async def _over_budget(self, frame: Frame, budget: CallBudget, verdict: Verdict) -> None:
+        """A CALL past the charger's budget is not routed: it gets a CALLERROR naming the limit or, when the charger
+        keeps flooding, the connection is closed with 1008. One flooding charger cannot starve the others."""
         if verdict is Verdict.CLOSE:
             if self._closer is None:
                 self._metrics.throttled_calls.labels("closed").inc()
-                self._log.warning("closing a charger flooding CALLs", limit=self._call_budget.describe())
+                self._log.warning("closing a charger flooding CALLs", limit=budget.describe())
             # Without waiting for the peer; frames already in flight are read (and dropped) until the close ends.
             self.close_soon(CloseCode.POLICY_VIOLATION, "CALL rate limit exceeded repeatedly")
-            return True
+            return
         self._metrics.throttled_calls.labels("refused").inc()
-        reply = refusal(self._call_budget)
+        reply = refusal(budget)
         self._metrics.call_errors.labels(reply.code).inc()
         await self._connection.send(dumps([CALL_ERROR, frame.unique_id, reply.code, reply.description, reply.details]))
-        return True
 
     def _check_idle(self) -> None:
         """The idle timeout, as one timer per idle period that re-arms itself from the last frame's time.
