@@ -25,10 +25,10 @@ from ocpp_server.validation import precompile
 
 logger = structlog.get_logger(__name__)
 
-# In order of preference: websockets picks the first one the charger also offers. A charger offering
-# neither (or none at all) is refused during the handshake with HTTP 400.
 DEFAULT_CLOSE_TIMEOUT_SECONDS = 10  # without pings: websockets' default
 
+# In order of preference: websockets picks the first one the charger also offers. A charger offering
+# neither (or none at all) is refused during the handshake with HTTP 400.
 SUBPROTOCOLS = {Subprotocol("ocpp2.0.1"): "2.0.1", Subprotocol("ocpp1.6"): "1.6"}
 
 
