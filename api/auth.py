@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+
+from starlette.requests import HTTPConnection
 
 from domain.errors import Unauthenticated
 from domain.model import Principal
 from domain.ports import Directory
 from domain.secrets import hash_api_key
+from domain.services.login_throttle import CredentialKind, LoginThrottle
 from domain.services.tenants import authenticate
 
 _BEARER = "bearer "
 PRINCIPAL_TTL_SECONDS = 30.0
 _MAX_PRINCIPALS = 1024
+# A key's identity for the login throttle: the prefix the directory stores and shows (see create_api_key).
+KEY_IDENTITY_LENGTH = 10
+
+Authenticator = Callable[[str | None], Awaitable[Principal]]
 
 
 def bearer_key(header: str | None) -> str | None:
@@ -80,3 +87,28 @@ class PrincipalCache:
                 del self._entries[next(iter(self._entries))]
         self._entries.pop(digest, None)  # re-inserted last, so the dict stays in expiry order
         self._entries[digest] = (expires, principal)
+
+
+def client_address(connection: HTTPConnection) -> str | None:
+    """The caller's IP address as uvicorn reports it (X-Forwarded-For only from the proxies it trusts)."""
+    return connection.client.host if connection.client else None
+
+
+async def authenticate_throttled(
+    authenticate_key: Authenticator, logins: LoginThrottle, key: str | None, address: str | None
+) -> Principal:
+    """`authenticate_key(key)` behind the login throttle (domain.services.login_throttle).
+
+    A key prefix or an address with too many recent bad keys gets RateLimited before the key is hashed or
+    looked up; a good key's attempt is forgiven. A missing key is no guess: it is refused as before, neither
+    checked against nor counted.
+    """
+    if not key or not key.strip():
+        return await authenticate_key(key)
+    identity = key.strip()[:KEY_IDENTITY_LENGTH]
+    async with logins.attempt(CredentialKind.API_KEY, identity, address) as attempt:
+        try:
+            return await authenticate_key(key)
+        except Unauthenticated:
+            attempt.fail()
+            raise

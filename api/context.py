@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from starlette.requests import HTTPConnection
 
-from api.auth import PrincipalCache
+from api.auth import PrincipalCache, authenticate_throttled, client_address
 from api.loaders import Loaders
 from api.metrics import ApiMetrics
 from domain.errors import DomainError, Unauthenticated
@@ -41,9 +41,15 @@ class Context:
         self._principals = principals or PrincipalCache(deps.directory, ttl=0)
 
     async def authenticate(self, key: str | None) -> Principal | None:
-        """Resolve the key; on failure keep the domain's reason, raised when a field needs the principal."""
+        """Resolve the key; on failure keep the domain's reason, raised when a field needs the principal.
+
+        Bad keys are throttled per key prefix and per address: past the limit the reason is RATE_LIMITED.
+        """
+        address = client_address(self.connection)
         try:
-            self._principal = await self._principals.authenticate(key)
+            self._principal = await authenticate_throttled(
+                self._principals.authenticate, self.deps.logins, key, address
+            )
         except DomainError as error:
             self._principal, self._auth_error = None, error
         return self._principal

@@ -17,8 +17,8 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from api.auth import bearer_key
-from domain.errors import DomainError, Invalid, Unauthenticated
+from api.auth import authenticate_throttled, bearer_key, client_address
+from domain.errors import DomainError, Invalid, RateLimited, Unauthenticated
 from domain.ids import parse_id
 from domain.model import Principal
 from domain.pagination import MAX_PAGE_SIZE, PageRequest
@@ -43,13 +43,22 @@ TRANSACTION_COLUMNS = (
     "energy_wh",
     "stop_reason",
 )
-_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "VALIDATION": 400, "UNAVAILABLE": 503}
+_STATUS = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "VALIDATION": 400,
+    "RATE_LIMITED": 429,
+    "UNAVAILABLE": 503,
+}
 
 
 def _error(error: DomainError) -> JSONResponse:
     status = _STATUS.get(error.code, 400)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": {"code": error.code, "message": error.message}}, status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if isinstance(error, RateLimited) and error.retry_after is not None:
+        headers["Retry-After"] = str(int(error.retry_after))
+    return JSONResponse({"error": {"code": error.code, "message": error.message}}, status, headers=headers or None)
 
 
 def _csv(rows: Iterable[Sequence[Any]]) -> str:
@@ -83,10 +92,14 @@ class Exports:
         self.deps = deps
 
     async def _principal(self, request: Request) -> Principal:
-        principal = await authenticate(self.deps.directory, bearer_key(request.headers.get("authorization")))
+        key = bearer_key(request.headers.get("authorization"))
+        principal = await authenticate_throttled(self._authenticate, self.deps.logins, key, client_address(request))
         if principal is None:  # pragma: no cover - authenticate raises instead
             raise Unauthenticated("invalid API key")
         return principal
+
+    async def _authenticate(self, key: str | None) -> Principal:
+        return await authenticate(self.deps.directory, key)
 
     def _stream(self, rows: AsyncIterator[str], filename: str) -> StreamingResponse:
         headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}

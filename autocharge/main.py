@@ -18,6 +18,7 @@ from autocharge import jobs
 from autocharge.settings import Settings
 from domain.ports import ChargerCommands, UnitOfWorkFactory
 from domain.services.deps import Deps
+from domain.services.login_throttle import LoginThrottle
 from infra.cluster import ClusterNode, redis_cluster
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
@@ -26,6 +27,7 @@ from infra.db.migrate import upgrade_database
 from infra.db.token_facts import SqlTokenFacts
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
 from infra.pubsub import bus_from_url
+from infra.throttle import AuthRefusalMetrics, failure_throttle
 from ocpp_server import ConnectionRegistry, OcppServer
 
 log = structlog.get_logger(__name__)
@@ -68,6 +70,16 @@ class Autocharge:
         self.registry = ConnectionRegistry()
         uow = SqlUnitOfWorkFactory(self.database.session_factory, self.bus)
         self.cluster = self._join_cluster(uow)
+        # Failed logins: in memory for one process; in Redis, counted by every process of the cluster together.
+        identities, addresses = (
+            failure_throttle(settings.redis_url, spec, scope=scope, prefix=settings.redis_prefix)
+            for scope, spec in (
+                ("identity", settings.auth_failure_limit_per_identity),
+                ("address", settings.auth_failure_limit_per_address),
+            )
+        )
+        self.failed_logins = (identities, addresses)
+        logins = LoginThrottle(identities, addresses, on_refusal=AuthRefusalMetrics(self.metrics).count)
         commands: ChargerCommands = self.registry if self.cluster is None else self.cluster.commands
         self.deps = Deps(
             uow=uow,
@@ -76,6 +88,7 @@ class Autocharge:
             journal=self.journal,
             commands=commands,
             tokens=SqlTokenFacts(self.database),
+            logins=logins,
         )
         self.ocpp = OcppServer(
             self.deps,
@@ -87,6 +100,13 @@ class Autocharge:
             max_frame_bytes=settings.ocpp_max_frame_bytes,
             command_timeout_seconds=settings.ocpp_command_timeout_seconds,
             metrics_registry=self.metrics,
+            ping_interval_seconds=settings.ocpp_ping_interval_seconds,
+            ping_timeout_seconds=settings.ocpp_ping_timeout_seconds,
+            handshake_timeout_seconds=settings.ocpp_handshake_timeout_seconds,
+            call_rate_per_second=settings.ocpp_call_rate_per_second,
+            call_burst=settings.ocpp_call_burst,
+            call_flood_close_after=settings.ocpp_call_flood_close_after,
+            trusted_proxies=settings.trusted_proxy_networks,
         )
         self.asgi = create_app(
             self.deps,
@@ -108,6 +128,8 @@ class Autocharge:
             lifespan="off",
             ws="websockets-sansio",
             timeout_graceful_shutdown=HTTP_SHUTDOWN_GRACE_SECONDS,
+            # X-Forwarded-For from these only (uvicorn's proxy headers): the address the login throttle counts.
+            forwarded_allow_ips=[str(network) for network in settings.trusted_proxy_networks],
         )
         self.http = _EmbeddedUvicorn(config)
         self._tasks: list[asyncio.Task[Any]] = []
@@ -197,6 +219,8 @@ class Autocharge:
         if self.cluster is not None:
             await self.cluster.stop()  # no more commands served here; after HTTP, whose requests may use it
         await self.bus.close()
+        for throttle in self.failed_logins:
+            await throttle.close()
         await self.database.dispose()
         log.info("autocharge_stopped", node=self.settings.node_id)
 

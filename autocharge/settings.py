@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import os
 import socket
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal, Self
 
 from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def networks(spec: str) -> list[IPv4Network | IPv6Network]:
+    """'127.0.0.1, 10.0.0.0/8' as networks; ValueError for anything that is not an address or a network."""
+    return [ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
+
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./autocharge.db"
 
@@ -49,8 +56,29 @@ class Settings(BaseSettings):
     heartbeat_interval_seconds: int = Field(default=300, ge=1)
     # A charger silent for this long (no frame, no pong) is marked disconnected.
     charger_idle_timeout_seconds: float = Field(default=900, gt=0)
-    ocpp_max_frame_bytes: int = Field(default=65536, ge=1024)
+    # A bigger frame closes the connection with 1009 (message too big).
+    ocpp_max_frame_bytes: int = Field(default=1_048_576, ge=1024)
     ocpp_command_timeout_seconds: float = Field(default=30, gt=0)
+    # A connection that has not finished its HTTP upgrade (password check included) by then is dropped.
+    ocpp_handshake_timeout_seconds: float = Field(default=10, gt=0)
+    # Websocket pings find dead TCP peers: no pong within the timeout closes the connection (1011) and the
+    # charger is marked disconnected, long before the idle timeout would.
+    ocpp_ping_interval_seconds: float = Field(default=20, gt=0)
+    ocpp_ping_timeout_seconds: float = Field(default=20, gt=0)
+    # Inbound CALLs per connection (a token bucket): this many a second sustained, bursts up to ocpp_call_burst
+    # (a charger flushing its offline queue). Past it a CALL is answered with a CALLERROR (GenericError).
+    ocpp_call_rate_per_second: float = Field(default=20, gt=0)
+    ocpp_call_burst: int = Field(default=40, ge=1)
+    # A charger whose CALLs are refused this many times within ten seconds is closed with 1008.
+    ocpp_call_flood_close_after: int = Field(default=100, ge=1)
+
+    # Failed logins (charger passwords, API keys), limits notation, fixed windows: past it, refused unchecked.
+    # Per identity (a chargePointId, an API key's prefix), and per source address.
+    auth_failure_limit_per_identity: str = "10/minute;50/hour"
+    auth_failure_limit_per_address: str = "20/minute;200/hour"
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client, on both ports:
+    # behind nginx every client would otherwise share nginx's address, and its failures.
+    trusted_proxies: str = "127.0.0.1,::1"
     log_retention_days: int = Field(default=30, ge=1)
 
     # GraphQL
@@ -79,6 +107,28 @@ class Settings(BaseSettings):
         if spec.strip() and not parse_many(spec):  # parse_many raises ValueError on text it cannot read
             raise ValueError(f"api_rate_limit {spec!r}: expected e.g. '100/second;500/10 seconds'")
         return spec.strip()
+
+    @field_validator("auth_failure_limit_per_identity", "auth_failure_limit_per_address")
+    @classmethod
+    def _rate_limit(cls, spec: str) -> str:
+        try:
+            parse_many(spec)
+        except ValueError:
+            raise ValueError(f"{spec!r} is not a rate limit such as '10/minute' or '10/minute;50/hour'") from None
+        return spec
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, spec: str) -> str:
+        try:
+            networks(spec)
+        except ValueError as error:
+            raise ValueError(f"trusted_proxies: {error}") from None
+        return spec
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        return networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _refresh_within_ttl(self) -> Self:

@@ -124,6 +124,9 @@ class AutochargeServer(Server):
         ]
         env = {**os.environ, "AUTOCHARGE_LOG_LEVEL": log_level}
         env.pop("AUTOCHARGE_REDIS_URL", None)  # one process: events stay in memory
+        # Closed-loop chargers call as fast as they are answered, far past a real charger's rate: the per-connection
+        # CALL budget (20 a second by default) would measure itself, not the server.
+        env |= {"AUTOCHARGE_OCPP_CALL_RATE_PER_SECOND": "100000", "AUTOCHARGE_OCPP_CALL_BURST": "100000"}
         super().__init__(argv, log_path, cpu, env)
         self.ocpp_port = ocpp_port
 

@@ -47,3 +47,13 @@ class Unavailable(DomainError):
     """Something the operation needs (a charger, the database) cannot be reached now."""
 
     code = "UNAVAILABLE"
+
+
+class RateLimited(DomainError):
+    """Too many failed attempts (or requests) from this caller: refused before anything is checked."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until the caller may try again, when known

@@ -265,6 +265,25 @@ class ChargerCommands(Protocol):
     async def remote_stop(self, charger: Charger, ocpp_transaction_id: str) -> bool: ...
 
 
+class FailureThrottle(Protocol):
+    """Login attempts counted per key (a charger's identity, a source address) in one or more fixed windows,
+    e.g. 10 a minute and 50 an hour. Backed by Redis, every process of a cluster counts into the same windows.
+
+    An attempt counts *before* its credential is checked, so a burst of concurrent guesses cannot all slip in
+    ahead of the first recorded failure; attempts that turn out not to be failures are forgiven afterwards.
+    An outage of the store must not lock everyone out: implementations then let attempts through and log it.
+    """
+
+    async def attempt(self, key: str) -> float | None:
+        """Count one attempt of `key` in each window. None: every window is within its limit, go ahead;
+        else the seconds until the fullest window ends (refuse the attempt, and forgive it)."""
+        ...
+
+    async def forgive(self, key: str) -> None:
+        """Take back one counted attempt: the credential was right, or the attempt was refused unchecked."""
+        ...
+
+
 # --- the cluster: several processes, each holding some chargers' connections ---
 
 

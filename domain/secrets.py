@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -11,7 +12,8 @@ import secrets
 API_KEY_PREFIX = "ak_"
 
 # Charger passwords are chosen by people and may be weak: a salted scrypt (stdlib) slows guessing.
-# n=2**14 costs ~20 ms, paid once per charger connection, not per frame.
+# n=2**14 costs ~20 ms of CPU, paid once per charger connection, not per frame: callers on the event loop use
+# password_matches, which runs it in a worker thread (hashlib releases the GIL while it hashes).
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
@@ -41,3 +43,8 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+async def password_matches(password: str, stored: str) -> bool:
+    """verify_password in a worker thread: run on the event loop, every scrypt would stall every connection."""
+    return await asyncio.to_thread(verify_password, password, stored)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import weakref
 from http import HTTPStatus
@@ -15,10 +14,12 @@ from websockets.exceptions import InvalidHeader
 from websockets.headers import parse_authorization_basic
 from websockets.http11 import Request, Response
 
-from domain.errors import Unavailable
+from domain.errors import RateLimited, Unavailable
 from domain.ports import Directory
 from domain.queries import ChargerLogin
-from domain.secrets import verify_password
+from domain.secrets import password_matches
+from domain.services.login_throttle import CredentialKind, LoginThrottle
+from ocpp_server.client_address import ClientAddresses
 from ocpp_server.metrics import OcppMetrics
 
 logger = structlog.get_logger(__name__)
@@ -44,12 +45,30 @@ def basic_password(headers: Headers, username: str) -> str | None:
     return password if user == username else None
 
 
-class Handshake:
-    """websockets' process_request: refuse with an HTTP status, or remember who connected for the handler."""
+def peer_address(connection: ServerConnection) -> str | None:
+    """The TCP peer's IP address."""
+    peer = connection.remote_address
+    return str(peer[0]) if peer else None
 
-    def __init__(self, directory: Directory, metrics: OcppMetrics) -> None:
+
+class Handshake:
+    """websockets' process_request: refuse with an HTTP status, or remember who connected for the handler.
+
+    Failed passwords go through the login throttle (domain.services.login_throttle): a charger or an address
+    with too many recent failures is refused with 401 and Retry-After before its password is even read.
+    """
+
+    def __init__(
+        self,
+        directory: Directory,
+        metrics: OcppMetrics,
+        logins: LoginThrottle | None = None,
+        addresses: ClientAddresses | None = None,
+    ) -> None:
         self._directory = directory
         self._metrics = metrics
+        self._throttle = logins or LoginThrottle.unlimited()
+        self._addresses = addresses or ClientAddresses([])
         # Filled here, read once by the connection's handler; a handshake that fails later leaves nothing behind.
         self._logins: weakref.WeakKeyDictionary[ServerConnection, ChargerLogin] = weakref.WeakKeyDictionary()
 
@@ -61,6 +80,21 @@ class Handshake:
         if charge_point_id is None:
             text = "Chargers connect to /ocpp/{chargePointId}"
             return self._refuse(connection, request, HTTPStatus.NOT_FOUND, "path", text)
+        address = self._addresses.of(peer_address(connection), request.headers)
+        try:
+            # Counted before the directory and the hash: a locked-out guesser costs neither a query nor a scrypt.
+            async with self._throttle.attempt(CredentialKind.CHARGER, charge_point_id, address) as attempt:
+                refusal = await self._authenticate(connection, request, charge_point_id)
+                if refusal is not None and refusal.status_code == HTTPStatus.UNAUTHORIZED:
+                    attempt.fail()
+        except RateLimited as error:
+            return self._unauthorized(connection, request, "throttled", error.message, retry_after=error.retry_after)
+        return refusal
+
+    async def _authenticate(
+        self, connection: ServerConnection, request: Request, charge_point_id: str
+    ) -> Response | None:
+        """None when the charger may connect (remembered for the handler); else the refusal."""
         try:
             login = await self._directory.charger_login(charge_point_id)
         except Unavailable:
@@ -70,11 +104,7 @@ class Handshake:
                 connection, request, HTTPStatus.NOT_FOUND, "unknown", f"Unknown charger {charge_point_id}"
             )
         if login.password_hash is not None and not await self._password_ok(request, login):
-            response = self._refuse(
-                connection, request, HTTPStatus.UNAUTHORIZED, "unauthorized", "Wrong or missing password"
-            )
-            response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
-            return response
+            return self._unauthorized(connection, request, "unauthorized", "Wrong or missing password")
         self._logins[connection] = login
         self._metrics.handshakes.labels("accepted").inc()
         return None
@@ -83,8 +113,22 @@ class Handshake:
         password = basic_password(request.headers, login.charge_point_id)
         if password is None or login.password_hash is None:
             return False
-        # scrypt costs ~20 ms of CPU: off the event loop, or every charger waits for it.
-        return await asyncio.to_thread(verify_password, password, login.password_hash)
+        return await password_matches(password, login.password_hash)  # scrypt, in a worker thread
+
+    def _unauthorized(
+        self,
+        connection: ServerConnection,
+        request: Request,
+        outcome: str,
+        text: str,
+        *,
+        retry_after: float | None = None,
+    ) -> Response:
+        response = self._refuse(connection, request, HTTPStatus.UNAUTHORIZED, outcome, text)
+        response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(int(retry_after))
+        return response
 
     def _refuse(
         self, connection: ServerConnection, request: Request, status: HTTPStatus, outcome: str, text: str

@@ -46,6 +46,13 @@ class OcppMetrics:
             registry=registry,
         )
 
+        self.throttled_calls = Counter(
+            "ocpp_throttled_calls_total",
+            "Charger CALLs over the connection's rate limit, by outcome (refused with a CALLERROR, or closed)",
+            ["outcome"],
+            registry=registry,
+        )
+
     def frame(self, direction: str, message_type: str, action: str | None) -> None:
         # Actions come from the charger: only the spec's names become label values, so labels stay few.
         self.frames.labels(direction, message_type, known_action(action)).inc()

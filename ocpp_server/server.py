@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -12,7 +14,9 @@ from websockets.frames import CloseCode
 from websockets.typing import Subprotocol
 
 from domain.services.deps import Deps
+from ocpp_server.call_budget import CallBudget
 from ocpp_server.charge_point import handlers_of
+from ocpp_server.client_address import ClientAddresses, IpNetwork
 from ocpp_server.handshake import Handshake
 from ocpp_server.metrics import OcppMetrics
 from ocpp_server.registry import ConnectionRegistry
@@ -20,6 +24,8 @@ from ocpp_server.session import CHARGE_POINTS, ChargerSession
 from ocpp_server.validation import precompile
 
 logger = structlog.get_logger(__name__)
+
+DEFAULT_CLOSE_TIMEOUT_SECONDS = 10  # without pings: websockets' default
 
 # In order of preference: websockets picks the first one the charger also offers. A charger offering
 # neither (or none at all) is refused during the handshake with HTTP 400.
@@ -32,12 +38,20 @@ class OcppServer:
     Choices a charger can observe:
     - no common subprotocol (or none offered): the handshake is refused with HTTP 400;
     - unknown chargePointId or a path outside /ocpp/: 404; missing or wrong Basic password: 401; directory down: 503;
+    - too many wrong passwords for the charger or from the address (deps.logins): 401 with Retry-After, the
+      password unchecked, whether right or wrong (the address: X-Forwarded-For's, from a trusted proxy);
+    - a connection that has not finished its opening handshake within handshake_timeout_seconds: dropped;
     - a second connection of one charger closes the first with 1000 "replaced by a new connection"; in a cluster,
       its connection to another process closes the one here with 1000 "connected to another node" (through the
       registry's connect/disconnect hooks and registry.hand_over, which the composition root wires up);
     - no OCPP frame for charger_idle_timeout_seconds: closed with 1000 (websocket pings keep the TCP connection
       checked but do not count as OCPP activity: chargers heartbeat at the interval we give them);
+    - no pong within ping_timeout_seconds of a ping (sent every ping_interval_seconds): closed with 1011 by
+      websockets, and the charger recorded as disconnected;
     - a frame over max_frame_bytes: closed with 1009 by websockets (that frame cannot be logged);
+    - a binary frame: closed with 1003 (OCPP-J is text);
+    - CALLs beyond call_rate_per_second (bursts of call_burst): each answered with a CALLERROR GenericError
+      naming the limit; call_flood_close_after of those within 10 s: closed with 1008;
     - stop(): every charger is closed with 1001 and recorded as disconnected before stop() returns.
     """
 
@@ -50,10 +64,16 @@ class OcppServer:
         port: int,
         heartbeat_interval_seconds: int = 300,
         charger_idle_timeout_seconds: float | None = 900,
-        max_frame_bytes: int = 65536,
+        max_frame_bytes: int = 1_048_576,
         command_timeout_seconds: float = 30,
         metrics_registry: CollectorRegistry | None = None,
         ping_interval_seconds: float | None = 20,
+        ping_timeout_seconds: float | None = 20,
+        handshake_timeout_seconds: float = 10,
+        call_rate_per_second: float | None = 20,
+        call_burst: int = 40,
+        call_flood_close_after: int = 100,
+        trusted_proxies: Sequence[IpNetwork] = (),
     ) -> None:
         self._deps = deps
         self._registry = registry
@@ -64,8 +84,13 @@ class OcppServer:
         self._max_frame_bytes = max_frame_bytes
         self._command_timeout = command_timeout_seconds
         self._ping_interval = ping_interval_seconds
+        self._ping_timeout = ping_timeout_seconds
+        self._handshake_timeout = handshake_timeout_seconds
+        self._call_rate = call_rate_per_second  # None: chargers' CALLs are not limited
+        self._call_burst = call_burst
+        self._call_flood_close_after = call_flood_close_after
         self._metrics = OcppMetrics(metrics_registry or CollectorRegistry())
-        self._handshake = Handshake(deps.directory, self._metrics)
+        self._handshake = Handshake(deps.directory, self._metrics, deps.logins, ClientAddresses(trusted_proxies))
         self._server: Server | None = None
 
     @property
@@ -93,6 +118,11 @@ class OcppServer:
             max_size=self._max_frame_bytes,  # a bigger frame closes the connection with 1009
             compression=None,  # chargers rarely negotiate it, and it costs memory on every connection
             ping_interval=self._ping_interval,
+            ping_timeout=self._ping_timeout,  # no pong by then: the peer is gone, the connection closed with 1011
+            # A peer's answer to our close is awaited as long as its pong (websockets' default, 10 s, would keep
+            # a dead peer "connected" that much longer after its ping timeout).
+            close_timeout=self._ping_timeout or DEFAULT_CLOSE_TIMEOUT_SECONDS,
+            open_timeout=self._handshake_timeout,  # TCP opened but no upgrade (or a slow one): dropped
         )
         logger.info("ocpp server listening", host=self._host, port=self.port)
 
@@ -130,5 +160,12 @@ class OcppServer:
             heartbeat_interval=self._heartbeat_interval,
             idle_timeout=self._idle_timeout,
             command_timeout=self._command_timeout,
+            call_budget=self._call_budget(),
         )
         await session.run()
+
+    def _call_budget(self) -> CallBudget | None:
+        if self._call_rate is None:
+            return None
+        clock = asyncio.get_running_loop().time
+        return CallBudget(self._call_rate, self._call_burst, self._call_flood_close_after, clock)

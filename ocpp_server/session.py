@@ -13,13 +13,18 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
 from domain.errors import Unavailable
+from domain.model import OcppMessageType
 from domain.queries import ChargerLogin
 from domain.services import chargers
 from domain.services.deps import Deps
+from ocpp_server.call_budget import CallBudget, Verdict, refusal
 from ocpp_server.charge_point import BaseChargePoint, SessionContext
+from ocpp_server.frames import CALL_ERROR, Frame
 from ocpp_server.journal import Identity, JournaledConnection
 from ocpp_server.metrics import OcppMetrics
+from ocpp_server.payloads import dumps
 from ocpp_server.registry import ConnectionRegistry
+from ocpp_server.text_frames import TextFrames
 from ocpp_server.v16 import ChargePoint16
 from ocpp_server.v201 import ChargePoint201
 
@@ -41,6 +46,7 @@ class ChargerSession:
         heartbeat_interval: int,
         idle_timeout: float | None,
         command_timeout: float,
+        call_budget: CallBudget | None = None,
     ) -> None:
         self._websocket = websocket
         self._login = login
@@ -51,7 +57,8 @@ class ChargerSession:
         self._idle_timeout = idle_timeout
         self._command_timeout = command_timeout
         identity = Identity(login.tenant_id, login.charger_id, login.charge_point_id)
-        self._connection = JournaledConnection(websocket, identity, deps.journal, deps.clock, metrics)
+        self._call_budget = call_budget  # None: no limit on the charger's CALLs
+        self._connection = JournaledConnection(TextFrames(websocket), identity, deps.journal, deps.clock, metrics)
         context = SessionContext(deps, identity, metrics, heartbeat_interval)
         # The package's own response timeout is a fallback; command() enforces ours.
         self._charge_point = CHARGE_POINTS[version](context, self._connection, response_timeout=command_timeout + 5)
@@ -106,10 +113,30 @@ class ChargerSession:
             while True:
                 frame = await self._connection.recv_frame()
                 self._last_frame_at = loop.time()
+                if self._call_budget is not None and frame.message_type is OcppMessageType.CALL:
+                    verdict = self._call_budget.spend()  # synchronous: no coroutine per CALL on the usual path
+                    if verdict is not Verdict.ADMIT:
+                        await self._over_budget(frame, self._call_budget, verdict)
+                        continue
                 await self._charge_point.route_frame(frame)
         finally:
             if self._watchdog is not None:
                 self._watchdog.cancel()
+
+    async def _over_budget(self, frame: Frame, budget: CallBudget, verdict: Verdict) -> None:
+        """A CALL past the charger's budget is not routed: it gets a CALLERROR naming the limit or, when the charger
+        keeps flooding, the connection is closed with 1008. One flooding charger cannot starve the others."""
+        if verdict is Verdict.CLOSE:
+            if self._closer is None:
+                self._metrics.throttled_calls.labels("closed").inc()
+                self._log.warning("closing a charger flooding CALLs", limit=budget.describe())
+            # Without waiting for the peer; frames already in flight are read (and dropped) until the close ends.
+            self.close_soon(CloseCode.POLICY_VIOLATION, "CALL rate limit exceeded repeatedly")
+            return
+        self._metrics.throttled_calls.labels("refused").inc()
+        reply = refusal(budget)
+        self._metrics.call_errors.labels(reply.code).inc()
+        await self._connection.send(dumps([CALL_ERROR, frame.unique_id, reply.code, reply.description, reply.details]))
 
     def _check_idle(self) -> None:
         """The idle timeout, as one timer per idle period that re-arms itself from the last frame's time.

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from domain.ids import Clock, utcnow
 from domain.ports import ChargerCommands, Directory, EventBus, FrameJournal, TokenFacts, UnitOfWorkFactory
+from domain.services.login_throttle import LoginThrottle
 
 
 @dataclass(frozen=True)
@@ -17,3 +18,5 @@ class Deps:
     commands: ChargerCommands
     tokens: TokenFacts  # Authorize's read-only path
     clock: Clock = field(default=utcnow)
+    # Failed charger passwords and API keys; unthrottled unless the composition root gives one.
+    logins: LoginThrottle = field(default_factory=LoginThrottle.unlimited)

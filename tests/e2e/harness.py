@@ -127,6 +127,13 @@ def test_settings(database_url: str, **overrides: Any) -> Settings:
         "ocpp_port": 0,
         "heartbeat_interval_seconds": 60,
         "log_level": "WARNING",
+        # Tests that try dozens of bad keys or passwords on purpose are not about the login throttle; its own tests
+        # (test_auth_throttle.py) set the limits they test.
+        "auth_failure_limit_per_identity": "1000/minute",
+        "auth_failure_limit_per_address": "1000/minute",
+        # Likewise chargers that call as fast as they are answered: the CALL budget's own tests set theirs.
+        "ocpp_call_rate_per_second": 100_000,
+        "ocpp_call_burst": 100_000,
     }
     values.update(overrides)
     return Settings(**values)
