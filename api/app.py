@@ -13,19 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from api.auth import PRINCIPAL_TTL_SECONDS, PrincipalCache, bearer_key
+from api.auth import PRINCIPAL_TTL_SECONDS, PrincipalCache
 from api.exports import Exports
-from api.limits import DEFAULT_RATE_LIMIT, LimitMetrics, QueryLimits, RateLimiter, retry_header
+from api.limits import DEFAULT_RATE_LIMIT, LimitMetrics, QueryLimits, RateLimiter
 from api.metrics import ApiMetrics, HttpMetricsMiddleware
 from api.schema import make_schema
 from api.view import GraphQLView
-from domain.errors import DomainError
 from domain.services.deps import Deps
 
 log = structlog.get_logger(__name__)
-
-
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(
@@ -55,10 +51,7 @@ def create_app(
     limit_metrics = LimitMetrics(api_metrics.registry)
     schema = make_schema(bounds, rate_limiter=rate_limiter, metrics=limit_metrics)
     view = GraphQLView(schema, deps, api_metrics, principals, rate_limiter, limit_metrics)
-    exports = Exports(deps)
-
-    def limited(endpoint: Endpoint) -> Endpoint:
-        return endpoint if rate_limiter is None else _rate_limited(endpoint, rate_limiter, principals, limit_metrics)
+    exports = Exports(deps, rate_limiter, limit_metrics)
 
     ready_check = database_ready or deps.directory.ping
 
@@ -78,8 +71,8 @@ def create_app(
 
     http_routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
-        Route("/exports/users.csv", limited(exports.users), methods=["GET"]),
-        Route("/exports/transactions.csv", limited(exports.transactions), methods=["GET"]),
+        Route("/exports/users.csv", exports.users, methods=["GET"]),
+        Route("/exports/transactions.csv", exports.transactions, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
@@ -87,26 +80,3 @@ def create_app(
     routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view)]
     middleware = [Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes)]
     return Starlette(routes=routes, middleware=middleware)
-
-
-def _rate_limited(
-    endpoint: Endpoint, limiter: RateLimiter, principals: PrincipalCache, metrics: LimitMetrics
-) -> Endpoint:
-    """An export counted against its key's rate, like a GraphQL request; a missing or bad key is left to the
-    export, which answers 401 itself."""
-
-    async def guarded(request: Request) -> Response:
-        key = bearer_key(request.headers.get("authorization"))
-        if key is not None:
-            try:
-                await principals.authenticate(key)
-            except DomainError:
-                return await endpoint(request)
-            if (retry_after := await limiter.hit(key)) is not None:
-                metrics.refused.labels("rate").inc()
-                log.info("graphql_limit_refused", limit="rate", path=request.url.path)
-                error = {"code": "RATE_LIMITED", "message": limiter.message(retry_after)}
-                return JSONResponse({"error": error}, 429, headers={"Retry-After": retry_header(retry_after)})
-        return await endpoint(request)
-
-    return guarded

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from api.auth import authenticate_throttled, bearer_key, client_address
+from api.limits import LimitMetrics, RateLimiter, retry_header
 from domain.errors import DomainError, Invalid, RateLimited, Unauthenticated
 from domain.ids import parse_id
 from domain.model import Principal
@@ -57,7 +58,7 @@ def _error(error: DomainError) -> JSONResponse:
     status = _STATUS.get(error.code, 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if isinstance(error, RateLimited) and error.retry_after is not None:
-        headers["Retry-After"] = str(int(error.retry_after))
+        headers["Retry-After"] = retry_header(error.retry_after)
     return JSONResponse({"error": {"code": error.code, "message": error.message}}, status, headers=headers or None)
 
 
@@ -88,14 +89,25 @@ def _moment(params: dict[str, str], name: str) -> datetime | None:
 
 
 class Exports:
-    def __init__(self, deps: Deps) -> None:
+    """The CSV exports. A key is checked behind the login throttle, then counted against its rate (when
+    `rate_limiter` is given), like a GraphQL request: a locked-out caller costs no hashing at all."""
+
+    def __init__(
+        self, deps: Deps, rate_limiter: RateLimiter | None = None, limit_metrics: LimitMetrics | None = None
+    ) -> None:
         self.deps = deps
+        self._rate_limiter = rate_limiter
+        self._limit_metrics = limit_metrics
 
     async def _principal(self, request: Request) -> Principal:
         key = bearer_key(request.headers.get("authorization"))
         principal = await authenticate_throttled(self._authenticate, self.deps.logins, key, client_address(request))
-        if principal is None:  # pragma: no cover - authenticate raises instead
+        if principal is None or key is None:  # pragma: no cover - authenticate raises instead
             raise Unauthenticated("invalid API key")
+        if self._rate_limiter is not None and (retry_after := await self._rate_limiter.hit(key)) is not None:
+            if self._limit_metrics is not None:
+                self._limit_metrics.refused.labels("rate").inc()
+            raise RateLimited(self._rate_limiter.message(retry_after), retry_after)
         return principal
 
     async def _authenticate(self, key: str | None) -> Principal:
