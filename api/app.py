@@ -28,7 +28,7 @@ def create_app(
     deps: Deps,
     *,
     max_depth: int,
-    database_ready: Callable[[], Awaitable[None]] | None = None,
+    ready_check: Callable[[], Awaitable[None]] | None = None,
     metrics: CollectorRegistry | None = None,
     principal_ttl: float = PRINCIPAL_TTL_SECONDS,
     limits: QueryLimits | None = None,
@@ -37,7 +37,8 @@ def create_app(
     """Build the API around the composition root's ports.
 
     The bound on each subscriber's queue belongs to the event bus; a subscription that overflowed ends with
-    UNAVAILABLE. `database_ready` defaults to the directory's ping. `metrics` is the registry to register
+    UNAVAILABLE. `ready_check` raises when the process cannot serve (GET /ready answers 503 with its reason);
+    it defaults to the directory's ping. `metrics` is the registry to register
     on (a new one per app when None, never the global one, so several apps can live in one process).
     `principal_ttl` is how long an accepted API key is remembered (0: looked up on every request); a revoked
     key keeps working that long in this process (see api.auth.PrincipalCache). `limits` bounds each GraphQL
@@ -53,7 +54,7 @@ def create_app(
     view = GraphQLView(schema, deps, api_metrics, principals, rate_limiter, limit_metrics)
     exports = Exports(deps, rate_limiter, limit_metrics)
 
-    ready_check = database_ready or deps.directory.ping
+    ready_check = ready_check or deps.directory.ping
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

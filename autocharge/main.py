@@ -16,6 +16,7 @@ from api.app import create_app
 from api.limits import QueryLimits
 from autocharge import jobs
 from autocharge.settings import Settings
+from domain.errors import Unavailable
 from domain.ports import ChargerCommands, UnitOfWorkFactory
 from domain.services.deps import Deps
 from domain.services.login_throttle import LoginThrottle
@@ -111,7 +112,7 @@ class Autocharge:
         self.asgi = create_app(
             self.deps,
             max_depth=settings.graphql_max_depth,
-            database_ready=self.database.ping,
+            ready_check=self._ready,
             metrics=self.metrics,
             limits=QueryLimits(
                 max_cost=settings.graphql_max_cost,
@@ -163,6 +164,13 @@ class Autocharge:
             grace_seconds=self.settings.presence_ttl_seconds,
             interval_seconds=self.settings.presence_refresh_seconds,
         )
+
+    async def _ready(self) -> None:
+        """Ready to serve: the database answers, and events reach every process (with Redis: the bus is
+        connected, otherwise subscriptions here would miss what happens elsewhere)."""
+        await self.database.ping()
+        if not self.bus.connected:
+            raise Unavailable("the event bus has lost Redis: events between processes are not flowing")
 
     @property
     def api_port(self) -> int:

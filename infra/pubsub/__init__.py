@@ -16,6 +16,10 @@ class EventBusBackend(EventBus, Protocol):
 
     async def start(self) -> None: ...
     async def close(self) -> None: ...
+    @property
+    def connected(self) -> bool:
+        """Whether events can reach every subscriber (always, in memory; while Redis is connected, otherwise)."""
+        ...
 
 
 def bus_from_url(url: str | None, queue_size: int = 1000, *, prefix: str = "autocharge") -> EventBusBackend:

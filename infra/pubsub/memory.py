@@ -16,6 +16,10 @@ class MemoryEventBus:
     def __init__(self, queue_size: int = 1000) -> None:
         self._fanout = Fanout(queue_size)
 
+    @property
+    def connected(self) -> bool:
+        return True  # nothing to lose a connection to
+
     async def start(self) -> None:
         pass  # nothing to connect to; here so both buses share one lifecycle
 

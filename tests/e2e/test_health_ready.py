@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import http_get, running, running_with_outages
+from tests.e2e.harness import eventually, http_get, running, running_with_outages
 from tests.e2e.harness import test_settings as settings_for
+from tests.servers import OwnRedis
 
 
 async def test_health_is_ok_without_a_key_even_while_the_database_is_unreachable(database_url: str) -> None:
@@ -61,3 +63,32 @@ async def test_ready_follows_the_database_going_away_and_coming_back(database_ur
         "ready",
     ]
     assert during.json()["reason"].startswith("database unavailable: ")
+
+
+async def test_ready_follows_the_event_bus_losing_redis_and_getting_it_back(database_url: str, tmp_path: Path) -> None:
+    """With Redis, a process whose bus lost it would serve subscriptions deaf to the other processes."""
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    try:
+        async with running(settings_for(database_url, redis_url=redis.url)) as server:
+
+            async def status() -> int:
+                return (await http_get(server, "/ready")).status_code
+
+            await eventually(lambda: _equals(status(), 200))
+            redis.stop()
+            await eventually(lambda: _equals(status(), 503))
+            during = await http_get(server, "/ready")
+            redis.start()
+            await eventually(lambda: _equals(status(), 200), within=15)
+    finally:
+        redis.close()
+
+    assert during.json() == {
+        "status": "unavailable",
+        "reason": "the event bus has lost Redis: events between processes are not flowing",
+    }
+
+
+async def _equals(value: Awaitable[int], expected: int) -> bool:
+    return await value == expected
