@@ -55,6 +55,11 @@ class Context:
         return self._principal
 
     @property
+    def auth_error(self) -> DomainError | None:
+        """Why the key was refused, when it was."""
+        return self._auth_error if self._principal is None else None
+
+    @property
     def principal(self) -> Principal:
         if self._principal is None:
             raise type(self._auth_error)(self._auth_error.message)

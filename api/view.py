@@ -21,6 +21,7 @@ from api.context import Context
 from api.limits import LimitMetrics, RateLimiter, limit_error, retry_header
 from api.metrics import ApiMetrics
 from api.operation_limits import authenticated
+from domain.errors import RateLimited
 from domain.services.deps import Deps
 
 TOO_MANY_REQUESTS = 429
@@ -52,8 +53,14 @@ class GraphQLView(GraphQL[Context, None]):
         context = Context(self.deps, self.metrics, request, websocket=websocket, principals=self.principals)
         if not websocket:
             # HTTP: a missing or bad key is not refused here but by each root field's permission class,
-            # so the answer is a GraphQL error with extensions.code UNAUTHENTICATED.
+            # so the answer is a GraphQL error with extensions.code UNAUTHENTICATED. A caller locked out by the
+            # login throttle also gets HTTP 429 with Retry-After, as a rate-limited key does.
             await context.authenticate(bearer_key(request.headers.get("authorization")))
+            refused = context.auth_error
+            if isinstance(refused, RateLimited) and isinstance(response, Response):
+                response.status_code = TOO_MANY_REQUESTS
+                if refused.retry_after is not None:
+                    response.headers["Retry-After"] = retry_header(refused.retry_after)
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

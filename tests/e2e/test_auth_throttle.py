@@ -154,12 +154,17 @@ async def test_a_good_charger_handshakes_promptly_during_a_storm_of_200_wrong_pa
 async def graphql(
     server: Autocharge, key: str, source: str = "127.0.0.1", forwarded_for: str | None = None
 ) -> dict[str, Any]:
+    body: dict[str, Any] = (await graphql_response(server, key, source, forwarded_for)).json()
+    return body
+
+
+async def graphql_response(
+    server: Autocharge, key: str, source: str = "127.0.0.1", forwarded_for: str | None = None
+) -> httpx.Response:
     transport = httpx.AsyncHTTPTransport(local_address=source)
     headers = bearer(key) | ({"X-Forwarded-For": forwarded_for} if forwarded_for else {})
     async with httpx.AsyncClient(base_url=server.api_url, transport=transport, timeout=30) as client:
-        response = await client.post("/graphql", json={"query": "{ me { tenantId } }"}, headers=headers)
-    body: dict[str, Any] = response.json()
-    return body
+        return await client.post("/graphql", json={"query": "{ me { tenantId } }"}, headers=headers)
 
 
 async def export(server: Autocharge, key: str, source: str = "127.0.0.1") -> httpx.Response:
@@ -200,6 +205,7 @@ async def test_bad_api_keys_from_one_address_get_rate_limited_while_a_valid_key_
         hashes_before = len(key_hashes)
         locked_graphql = await graphql(server, "ak_guess9-xxxxxxxxxxxxxxxxxxxxxx")
         locked_export = await export(server, "ak_guess9-xxxxxxxxxxxxxxxxxxxxxx")
+        locked_http = await graphql_response(server, "ak_guess8-xxxxxxxxxxxxxxxxxxxxxx")
         valid_key_same_address = await graphql(server, acme.admin.key)
         hashes_locked = len(key_hashes) - hashes_before
         valid_key_other_address = await graphql(server, acme.admin.key, source=OTHER_ADDRESS)
@@ -208,6 +214,8 @@ async def test_bad_api_keys_from_one_address_get_rate_limited_while_a_valid_key_
     assert bad == ["UNAUTHENTICATED"] * 3
     assert code(locked_graphql) == "RATE_LIMITED"
     assert "try again in" in locked_graphql["errors"][0]["message"]
+    assert (locked_http.status_code, locked_http.json()["errors"][0]["extensions"]["code"]) == (429, "RATE_LIMITED")
+    assert 1 <= int(locked_http.headers["Retry-After"]) <= 60
     assert locked_export.status_code == 429
     assert locked_export.json()["error"]["code"] == "RATE_LIMITED"
     assert 1 <= int(locked_export.headers["Retry-After"]) <= 60
@@ -216,7 +224,7 @@ async def test_bad_api_keys_from_one_address_get_rate_limited_while_a_valid_key_
     assert valid_key_other_address["data"]["me"]["tenantId"] == str(acme.tenant.id)
     assert export_other_address.status_code == 200
     assert refusals(server, "api_key", "wrong_credential") == 3
-    assert refusals(server, "api_key", "address_locked") == 3
+    assert refusals(server, "api_key", "address_locked") == 4
 
 
 async def test_bad_keys_with_one_prefix_from_many_addresses_lock_that_prefix_only(database_url: str) -> None:
