@@ -216,7 +216,8 @@ class Directory(Protocol):
         ...
 
     async def purge_logs(self, before: datetime) -> int:
-        """Delete log entries older than `before`, in every tenant; returns how many."""
+        """Delete log entries (and frames set aside as dead letters) older than `before`, in every tenant;
+        returns how many."""
         ...
 
     async def recorded_connections(self, seen_before: datetime) -> list[RecordedConnection]:

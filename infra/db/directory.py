@@ -15,7 +15,7 @@ from domain.model.tenants import ApiKey
 from domain.queries import ChargerLogin, RecordedConnection
 from infra.db.errors import translate_errors
 from infra.db.mapping import from_row, to_values
-from infra.db.tables import api_keys, chargers, ocpp_log_entries, pairing_sessions, tenants
+from infra.db.tables import api_keys, chargers, ocpp_log_dead_letters, ocpp_log_entries, pairing_sessions, tenants
 
 
 class SqlDirectory:
@@ -67,7 +67,16 @@ class SqlDirectory:
         return [(row["tenant_id"], row["id"]) for row in (await self._read(query)).mappings()]
 
     async def purge_logs(self, before: datetime) -> int:
-        return await self._write(delete(ocpp_log_entries).where(ocpp_log_entries.c.timestamp < before))
+        """Log entries, and frames set aside as dead letters, older than `before`; one transaction."""
+        with translate_errors():
+            async with self._session_factory() as session, session.begin():
+                purged = 0
+                for statement in (
+                    delete(ocpp_log_entries).where(ocpp_log_entries.c.timestamp < before),
+                    delete(ocpp_log_dead_letters).where(ocpp_log_dead_letters.c.timestamp < before),
+                ):
+                    purged += cast(CursorResult[Any], await session.execute(statement)).rowcount
+                return purged
 
     async def recorded_connections(self, seen_before: datetime) -> list[RecordedConnection]:
         c = chargers

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, insert, select
+
 from domain.ids import new_id
 from domain.model import ApiRole, ConnectionState, PairingSession, Principal
 from domain.model.tenants import ApiKey
@@ -12,6 +14,7 @@ from domain.queries import ChargerLogin, RecordedConnection
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
+from infra.db.tables import ocpp_log_dead_letters
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
 from tests.databases import T0, RecordingBus, Seed, a_log_entry
 
@@ -124,3 +127,29 @@ async def test_recorded_connections_lists_connected_chargers_of_every_tenant_las
         RecordedConnection(a, old.id, "CP-OLD", old.connection_id),  # type: ignore[arg-type]
         RecordedConnection(b, other_tenant.id, "CP-B", other_tenant.connection_id),  # type: ignore[arg-type]
     ]
+
+
+async def test_purge_deletes_old_dead_letters_too(seed: Seed, directory: SqlDirectory, database: Database) -> None:
+    tenant = await seed.tenant()
+    charger = await seed.charger(tenant.id)
+
+    def dead_letter(days: int) -> dict[str, object]:
+        return {
+            "id": new_id(),
+            "tenant_id": tenant.id,
+            "charger_id": charger.id,
+            "charge_point_id": "CP-1",
+            "timestamp": T0 - timedelta(days=days),
+            "direction": "FROM_CHARGER",
+            "message_type": "CALL",
+            "raw": "{}",
+            "error": "refused",
+            "failed_at": T0 - timedelta(days=days),
+        }
+
+    async with database.engine.begin() as connection:
+        await connection.execute(insert(ocpp_log_dead_letters), [dead_letter(40), dead_letter(1)])
+    assert await directory.purge_logs(T0 - timedelta(days=30)) == 1
+    async with database.engine.connect() as connection:
+        left = (await connection.execute(select(func.count()).select_from(ocpp_log_dead_letters))).scalar_one()
+    assert left == 1
