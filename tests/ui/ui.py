@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.async_api import Locator, Page, expect
 
 from autocharge.main import Autocharge
+from tests.e2e.harness import Api
 
 
 async def sign_in(page: Page, server: Autocharge, key: str) -> None:
@@ -27,3 +28,16 @@ def row(page: Page, text: str) -> Locator:
 
 def column_headers(page: Page) -> Locator:
     return page.get_by_role("columnheader")
+
+
+async def a_user(api: Api, name: str, email: str, rfid: str | None = None, plates: tuple[str, ...] = ()) -> str:
+    """A user made through the API (with an RFID tag and vehicles when given); its id."""
+    data = await api(
+        "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }", i={"email": email, "name": name}
+    )
+    user_id = str(data["createUser"]["id"])
+    if rfid is not None:
+        await api("mutation($u: ID!, $t: String!) { addRfidTag(userId: $u, idTag: $t) { id } }", u=user_id, t=rfid)
+    for plate in plates:
+        await api.add_vehicle(user_id, plate)
+    return user_id

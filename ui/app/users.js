@@ -19,12 +19,13 @@ export function UsersPage({ session }) {
   const [reload, setReload] = useState(0);
 
   useEffect(() => {
+    if (typed.trim() === search) return undefined; // nothing new to look for: keep the page the user is on
     const timer = setTimeout(() => {
       setSearch(typed.trim());
       setCursors([null]);
     }, SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [typed]);
+  }, [typed, search]);
 
   const after = cursors[cursors.length - 1];
   const withVehicles = shown.has("Vehicles");
