@@ -48,7 +48,8 @@ async def test_users_more_actions_vehicles_add_vehicle_pair_and_see_paired_live(
 
         await car.get_by_role("button", name="Pair").click()
         pair = page.get_by_role("dialog", name="Pair AB123CD")
-        await expect(pair.get_by_label("Charger").locator("option")).to_have_text([re.compile(r"^Charger CP-1 \(CP-1\)")])
+        choices = pair.get_by_label("Charger").locator("option")
+        await expect(choices).to_have_text([re.compile(r"^Charger CP-1 \(CP-1\)")])
         await pair.get_by_role("button", name="Start pairing").click()
         await expect(pair.get_by_text("Waiting for vehicle")).to_be_visible()
         # The charger's name comes with pairingProgress's first event: the subscription is live from here.
