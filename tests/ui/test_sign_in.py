@@ -32,12 +32,6 @@ async def test_signing_in_shows_the_tenant_and_role_and_keeps_the_key_for_the_ta
     assert await page.evaluate("sessionStorage.getItem('autocharge.apiKey')") is None
 
 
-async def test_a_read_only_key_shows_its_role(page: Page, server: Autocharge, acme: TenantAccess) -> None:
-    await signed_in(page, server, acme.read_only.key)
-
-    await expect(page.get_by_role("banner")).to_contain_text("Read only")
-
-
 async def test_a_wrong_key_is_refused_in_words_and_not_kept(page: Page, server: Autocharge, acme: TenantAccess) -> None:
     await sign_in(page, server, "ak_not-a-real-key")
 

@@ -68,16 +68,11 @@ async def test_paging_moves_through_the_users_page_by_page(page: Page, server: A
     await expect(body_rows).to_have_count(10)
 
 
-async def test_an_empty_tenant_says_so(page: Page, server: Autocharge, acme: TenantAccess) -> None:
-    await signed_in(page, server, acme.admin.key)
-
-    await expect(page.get_by_text("No users yet.")).to_be_visible()
-
-
-async def test_create_user_adds_a_row_and_a_refusal_is_shown_in_words(
+async def test_an_empty_tenant_says_so_and_create_user_adds_a_row_and_a_refusal_is_shown_in_words(
     page: Page, server: Autocharge, acme: TenantAccess
 ) -> None:
     await signed_in(page, server, acme.admin.key)
+    await expect(page.get_by_text("No users yet.")).to_be_visible()
 
     await page.get_by_role("button", name="Create user").click()
     dialog = page.get_by_role("dialog", name="Create user")
