@@ -5,6 +5,7 @@ import { closeSubscriptions, request } from "./api.js";
 import { html } from "./html.js";
 import { ErrorMessage, Loading } from "./components.js";
 import { forgetKey, storedKey, storeKey } from "./session.js";
+import { TransactionsPage } from "./transactions.js";
 import { UsersPage } from "./users.js";
 import { UserVehiclesPage } from "./vehicles.js";
 import { ROLE_NAMES } from "./words.js";
@@ -61,6 +62,7 @@ function useHash() {
 function Screen({ session, hash }) {
   const vehicles = /^#\/users\/([^/]+)\/vehicles$/.exec(hash);
   if (vehicles) return html`<${UserVehiclesPage} session=${session} userId=${decodeURIComponent(vehicles[1])} />`;
+  if (hash === "#/transactions") return html`<${TransactionsPage} session=${session} />`;
   return html`<${UsersPage} session=${session} />`;
 }
 
@@ -89,7 +91,10 @@ function App() {
   if (!session) return html`<${SignIn} onSignedIn=${setSession} error=${restoreError} />`;
   return html`
     <header class="top">
-      <nav aria-label="Main"><a href="#/users" aria-current=${hash.startsWith("#/users") || !hash ? "page" : undefined}>Users</a></nav>
+      <nav aria-label="Main">
+        <a href="#/users" aria-current=${hash.startsWith("#/users") || !hash ? "page" : undefined}>Users</a>
+        <a href="#/transactions" aria-current=${hash === "#/transactions" ? "page" : undefined}>Transactions</a>
+      </nav>
       <p class="who"><span class="tenant">${session.tenantName}</span> · <span class="role">${ROLE_NAMES[session.role] ?? session.role}</span></p>
       <button type="button" onClick=${signOut}>Sign out</button>
     </header>

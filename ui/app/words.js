@@ -15,3 +15,17 @@ export function failureInWords(reason) {
 export const VEHICLE_STATUS = { ACTIVE: "Active", RETIRED: "Retired" };
 
 export const CONNECTION_STATE = { CONNECTED: "Connected", DISCONNECTED: "Disconnected", NEVER_CONNECTED: "Never connected" };
+
+export const ORIGINS = { AUTOCHARGE: "Auto charge", RFID: "RFID", REMOTE: "Remote" };
+
+export const TRANSACTION_STATUS = { ACTIVE: "Charging", COMPLETED: "Completed" };
+
+/** A timestamp from the API in the browser's locale and time zone. */
+export function when(iso) {
+  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" }) : "";
+}
+
+/** Watt-hours as kWh with two decimals. */
+export function kwh(wh) {
+  return wh == null ? "" : (wh / 1000).toFixed(2);
+}
