@@ -102,4 +102,6 @@ function App() {
   `;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.replaceChildren(); // the page's static "Loading…" placeholder: Preact renders next to what is there
+render(html`<${App} />`, root);
