@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,30 +30,34 @@ CHROMIUM_ARGS = [
 
 
 # One event loop for the whole folder, so that one chromium serves every test (launching one costs seconds);
-# each test module says `pytestmark = UI_LOOP` and still gets a fresh server, database and browser context.
+# each test module says `pytestmark = UI_LOOP`; each test gets its own tenants and browser context.
 UI_LOOP = pytest.mark.asyncio(loop_scope="session")
 on_ui_loop = pytest_asyncio.fixture(loop_scope="session")
 
 
-@on_ui_loop
-async def database_url(migrated_databases: MigratedDatabases, tmp_path: Path) -> str:  # noqa: F811
-    return await migrated_databases.fresh(tmp_path)
-
-
-@on_ui_loop
-async def server(database_url: str) -> AsyncIterator[Autocharge]:
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def server(
+    migrated_databases: MigratedDatabases,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Autocharge]:
+    """One server and database per test module: each test works in tenants of its own (the fixtures below)."""
+    database_url = await migrated_databases.fresh(tmp_path_factory.mktemp("ui"))
     async with running(test_settings(database_url)) as app:
         yield app
 
 
+_tenants = itertools.count(1)
+
+
 @on_ui_loop
 async def acme(server: Autocharge) -> TenantAccess:
-    return await tenant_access(server, "Acme Fleet")
+    """A tenant of this test alone (named "Acme Fleet N"), with an ADMIN and a READ_ONLY key."""
+    return await tenant_access(server, f"Acme Fleet {next(_tenants)}")
 
 
 @on_ui_loop
 async def globex(server: Autocharge) -> TenantAccess:
-    return await tenant_access(server, "Globex Charging")
+    return await tenant_access(server, f"Globex Charging {next(_tenants)}")
 
 
 def require_chromium() -> None:

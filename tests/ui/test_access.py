@@ -7,7 +7,7 @@ from playwright.async_api import Page, expect
 from autocharge.main import Autocharge
 from tests.e2e.harness import TenantAccess, charger
 from tests.ui.conftest import UI_LOOP
-from tests.ui.ui import a_user, row, signed_in
+from tests.ui.ui import a_cpid, a_user, row, signed_in
 
 pytestmark = UI_LOOP
 
@@ -44,8 +44,9 @@ async def test_another_tenant_s_users_vehicles_and_chargers_are_never_shown(
 ) -> None:
     await a_user(acme.admin, "Dana Scully", "dana@acme.example", plates=("AB-123-CD",))
     stranger = await a_user(globex.admin, "Walter Skinner", "walter@globex.example", plates=("GLO-1",))
-    await globex.admin.register_charger("CP-GLOBEX", autocharge=True)
-    async with charger(server, "CP-GLOBEX") as station:
+    cpid = a_cpid("GLOBEX")
+    await globex.admin.register_charger(cpid, autocharge=True)
+    async with charger(server, cpid) as station:
         await station.boot()
         await signed_in(page, server, acme.admin.key)
         await expect(row(page, "dana@acme.example")).to_be_visible()

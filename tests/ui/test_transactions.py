@@ -8,7 +8,7 @@ from autocharge.main import Autocharge
 from autocharge.simulator import IdToken
 from tests.e2e.harness import TenantAccess, charger
 from tests.ui.conftest import UI_LOOP
-from tests.ui.ui import a_user, row, signed_in
+from tests.ui.ui import a_cpid, a_user, row, signed_in
 
 pytestmark = UI_LOOP
 
@@ -18,12 +18,13 @@ MAC = "0A1B2C3D4E5F"
 async def test_sessions_appear_live_with_their_origin_and_the_vehicle_column_shows_the_plate(
     page: Page, server: Autocharge, acme: TenantAccess
 ) -> None:
-    await acme.admin.register_charger("CP-1", autocharge=True)
+    cpid = a_cpid()
+    await acme.admin.register_charger(cpid, autocharge=True)
     dana = await a_user(acme.admin, "Dana Scully", "dana@acme.example")
     await acme.admin.add_identifier(await acme.admin.add_vehicle(dana, "AB-123-CD"), f"VID:{MAC}")
     # A single-vehicle driver with a card: the RFID session is put on that vehicle.
     await a_user(acme.admin, "Fox Mulder", "fox@acme.example", rfid="RFID-0001", plates=("XY-9",))
-    async with charger(server, "CP-1") as station:
+    async with charger(server, cpid) as station:
         await station.boot()
         await signed_in(page, server, acme.admin.key)
         await page.get_by_role("link", name="Transactions").click()
@@ -34,7 +35,7 @@ async def test_sessions_appear_live_with_their_origin_and_the_vehicle_column_sho
         await expect(autocharged).to_contain_text("Auto charge")  # live: no reload, no click
         await expect(autocharged).to_contain_text("Completed")
         await expect(autocharged).to_contain_text("3.00")
-        await expect(autocharged).to_contain_text("Charger CP-1")
+        await expect(autocharged).to_contain_text(f"Charger {cpid}")
 
         await station.run_session(IdToken("RFID-0001", "ISO14443"), meter_values=1)
         carded = row(page, "Fox Mulder")

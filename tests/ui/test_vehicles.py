@@ -9,7 +9,7 @@ from playwright.async_api import Page, expect
 from autocharge.main import Autocharge
 from tests.e2e.harness import TenantAccess, charger
 from tests.ui.conftest import UI_LOOP
-from tests.ui.ui import a_user, row, signed_in
+from tests.ui.ui import a_cpid, a_user, row, signed_in
 
 pytestmark = UI_LOOP
 
@@ -27,9 +27,10 @@ async def open_vehicles_of(page: Page, email: str) -> None:
 async def test_users_more_actions_vehicles_add_vehicle_pair_and_see_paired_live(
     page: Page, server: Autocharge, acme: TenantAccess
 ) -> None:
-    await acme.admin.register_charger("CP-1", autocharge=True)
+    cpid = a_cpid()
+    await acme.admin.register_charger(cpid, autocharge=True)
     await a_user(acme.admin, "Dana Scully", "dana@acme.example")
-    async with charger(server, "CP-1") as station:
+    async with charger(server, cpid) as station:
         await station.boot()
         await signed_in(page, server, acme.admin.key)
 
@@ -49,11 +50,11 @@ async def test_users_more_actions_vehicles_add_vehicle_pair_and_see_paired_live(
         await car.get_by_role("button", name="Pair").click()
         pair = page.get_by_role("dialog", name="Pair AB123CD")
         choices = pair.get_by_label("Charger").locator("option")
-        await expect(choices).to_have_text([re.compile(r"^Charger CP-1 \(CP-1\)")])
+        await expect(choices).to_have_text([re.compile(rf"^Charger {cpid} \({cpid}\)")])
         await pair.get_by_role("button", name="Start pairing").click()
         await expect(pair.get_by_text("Waiting for vehicle")).to_be_visible()
         # The charger's name comes with pairingProgress's first event: the subscription is live from here.
-        await expect(pair.get_by_text("Plug the vehicle into Charger CP-1 now.")).to_be_visible()
+        await expect(pair.get_by_text(f"Plug the vehicle into Charger {cpid} now.")).to_be_visible()
         await expect(pair.locator(".countdown")).to_have_text(re.compile(r"^4:5\d$|^5:00$"))
         await expect(pair.get_by_role("button", name="Cancel")).to_be_visible()
 
@@ -67,9 +68,10 @@ async def test_users_more_actions_vehicles_add_vehicle_pair_and_see_paired_live(
 
 
 async def test_cancel_while_waiting_ends_the_pairing(page: Page, server: Autocharge, acme: TenantAccess) -> None:
-    await acme.admin.register_charger("CP-1", autocharge=True)
+    cpid = a_cpid()
+    await acme.admin.register_charger(cpid, autocharge=True)
     await a_user(acme.admin, "Dana Scully", "dana@acme.example", plates=("AB-123-CD",))
-    async with charger(server, "CP-1") as station:
+    async with charger(server, cpid) as station:
         await station.boot()
         await signed_in(page, server, acme.admin.key)
         await open_vehicles_of(page, "dana@acme.example")
@@ -85,18 +87,19 @@ async def test_cancel_while_waiting_ends_the_pairing(page: Page, server: Autocha
 
 
 async def test_a_failed_pairing_gives_the_reason_in_words(page: Page, server: Autocharge, acme: TenantAccess) -> None:
-    await acme.admin.register_charger("CP-1", autocharge=True)
+    cpid = a_cpid()
+    await acme.admin.register_charger(cpid, autocharge=True)
     await a_user(acme.admin, "Dana Scully", "dana@acme.example", plates=("AB-123-CD",))
     other = await acme.admin.add_vehicle(await a_user(acme.admin, "Fox Mulder", "fox@acme.example"), "ZZ-1")
     await acme.admin.add_identifier(other, VID)  # the modem is already on another car
-    async with charger(server, "CP-1") as station:
+    async with charger(server, cpid) as station:
         await station.boot()
         await signed_in(page, server, acme.admin.key)
         await open_vehicles_of(page, "dana@acme.example")
         await row(page, "AB123CD").get_by_role("button", name="Pair").click()
         pair = page.get_by_role("dialog", name="Pair AB123CD")
         await pair.get_by_role("button", name="Start pairing").click()
-        await expect(pair.get_by_text("Plug the vehicle into Charger CP-1 now.")).to_be_visible()
+        await expect(pair.get_by_text(f"Plug the vehicle into Charger {cpid} now.")).to_be_visible()
 
         await station.run_session(MAC)
 
@@ -107,10 +110,11 @@ async def test_a_failed_pairing_gives_the_reason_in_words(page: Page, server: Au
 async def test_pair_lists_only_connected_autocharge_chargers_and_says_when_there_is_none(
     page: Page, server: Autocharge, acme: TenantAccess
 ) -> None:
-    await acme.admin.register_charger("CP-OFF", autocharge=True)  # never connects
-    await acme.admin.register_charger("CP-PLAIN", autocharge=False)
+    await acme.admin.register_charger(a_cpid("OFF"), autocharge=True)  # never connects
+    plain = a_cpid("PLAIN")
+    await acme.admin.register_charger(plain, autocharge=False)
     await a_user(acme.admin, "Dana Scully", "dana@acme.example", plates=("AB-123-CD",))
-    async with charger(server, "CP-PLAIN") as station:
+    async with charger(server, plain) as station:
         await station.boot()
         await signed_in(page, server, acme.admin.key)
         await open_vehicles_of(page, "dana@acme.example")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from playwright.async_api import Locator, Page, expect
 
 from autocharge.main import Autocharge
@@ -24,6 +26,14 @@ async def signed_in(page: Page, server: Autocharge, key: str) -> None:
 def row(page: Page, text: str) -> Locator:
     """The table row that mentions `text`."""
     return page.get_by_role("row").filter(has_text=text)
+
+
+_chargers = itertools.count(1)
+
+
+def a_cpid(name: str = "CP") -> str:
+    """A charge point id no other test on this module's server uses (they are unique across tenants)."""
+    return f"{name}-{next(_chargers)}"
 
 
 def column_headers(page: Page) -> Locator:
