@@ -17,6 +17,8 @@ UI_DIRECTORY = Path(__file__).resolve().parent.parent / "ui"
 def ui_mount(directory: Path = UI_DIRECTORY) -> Mount:
     """A catch-all mount serving `directory` (index.html at /); list it after every other route.
 
+    StaticFiles closes a websocket to any path (only /graphql, listed before, accepts one).
+
     It only talks to the public GraphQL API like any other client, so it needs nothing from the server but
     its files. An installation without the folder (a wheel) still serves the API: the UI's paths answer 404.
     """

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from autocharge.main import Autocharge
 from tests.e2e.harness import http_get
@@ -46,3 +49,13 @@ async def test_the_api_keeps_its_paths_and_an_unknown_path_is_not_found(server: 
     assert graphiql.status_code == 200
     assert "graphiql" in graphiql.text.lower()  # GraphiQL stays at /graphql
     assert (await http_get(server, "/no-such-page.html")).status_code == 404
+
+
+async def test_a_websocket_to_another_path_than_graphql_is_refused(server: Autocharge) -> None:
+    url = f"ws://{server.settings.host}:{server.api_port}/not-graphql"
+
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url):
+            pass
+
+    assert refused.value.response.status_code == 403
