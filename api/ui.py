@@ -19,7 +19,7 @@ def ui_mount(directory: Path = UI_DIRECTORY) -> Mount:
 
     StaticFiles closes a websocket to any path (only /graphql, listed before, accepts one).
 
-    It only talks to the public GraphQL API like any other client, so it needs nothing from the server but
+    The UI only talks to the public GraphQL API like any other client, so it needs nothing from the server but
     its files. An installation without the folder (a wheel) still serves the API: the UI's paths answer 404.
     """
     if not (directory / "index.html").is_file():
