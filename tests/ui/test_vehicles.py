@@ -9,7 +9,7 @@ from playwright.async_api import Page, expect
 from autocharge.main import Autocharge
 from tests.e2e.harness import TenantAccess, charger
 from tests.ui.conftest import UI_LOOP
-from tests.ui.ui import a_cpid, a_user, row, signed_in
+from tests.ui.ui import a_cpid, a_user, is_on_top, row, signed_in
 
 pytestmark = UI_LOOP
 
@@ -20,7 +20,9 @@ VID = "VID:0A1B2C3D4E5F"
 async def open_vehicles_of(page: Page, email: str) -> None:
     """Users → More actions (on the user's row) → Assets → Vehicles."""
     await row(page, email).get_by_role("button", name="More actions").click()
-    await row(page, email).get_by_role("link", name="Assets → Vehicles").click()
+    vehicles = row(page, email).get_by_role("link", name="Assets → Vehicles")
+    assert await is_on_top(vehicles), "the menu is clipped or covered"
+    await vehicles.click()
     await expect(page.get_by_role("heading", name=re.compile(r"^Vehicles of "))).to_be_visible()
 
 

@@ -51,3 +51,16 @@ async def a_user(api: Api, name: str, email: str, rfid: str | None = None, plate
     for plate in plates:
         await api.add_vehicle(user_id, plate)
     return user_id
+
+
+async def is_on_top(locator: Locator) -> bool:
+    """Whether a click at the element's centre lands on it as it is, unscrolled (not clipped, not covered)."""
+    return bool(
+        await locator.evaluate(
+            """element => {
+                const box = element.getBoundingClientRect();
+                const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+                return hit !== null && element.contains(hit);
+            }"""
+        )
+    )
