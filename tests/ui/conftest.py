@@ -35,12 +35,14 @@ UI_LOOP = pytest.mark.asyncio(loop_scope="session")
 on_ui_loop = pytest_asyncio.fixture(loop_scope="session")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def server(
     migrated_databases: MigratedDatabases,  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Autocharge]:
-    """One server and database per test module: each test works in tenants of its own (the fixtures below)."""
+    """One server and database for tests/ui (stopped after its last test): each test works in tenants and
+    chargers of its own.
+    """
     database_url = await migrated_databases.fresh(tmp_path_factory.mktemp("ui"))
     async with running(test_settings(database_url)) as app:
         yield app
@@ -65,7 +67,7 @@ def require_chromium() -> None:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does when missing)")
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
     require_chromium()
     async with async_playwright() as playwright:

@@ -32,7 +32,7 @@ _chargers = itertools.count(1)
 
 
 def a_cpid(name: str = "CP") -> str:
-    """A charge point id no other test on this module's server uses (they are unique across tenants)."""
+    """A charge point id no other test on the shared server uses (they are unique across tenants)."""
     return f"{name}-{next(_chargers)}"
 
 
