@@ -18,6 +18,7 @@ from api.exports import Exports
 from api.limits import DEFAULT_RATE_LIMIT, LimitMetrics, QueryLimits, RateLimiter
 from api.metrics import ApiMetrics, HttpMetricsMiddleware
 from api.schema import make_schema
+from api.ui import ui_mount
 from api.view import GraphQLView
 from domain.services.deps import Deps
 
@@ -78,6 +79,6 @@ def create_app(
         Route("/ready", ready, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
     ]
-    routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view)]
+    routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view), ui_mount()]
     middleware = [Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes)]
     return Starlette(routes=routes, middleware=middleware)

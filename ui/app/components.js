@@ -1,0 +1,83 @@
+// Small shared pieces: error, loading and empty states, a modal dialog, a menu button and the Columns menu.
+import { useEffect, useId, useRef, useState } from "preact/hooks";
+import { html } from "./html.js";
+
+/** An API error in words: its message and its code, announced to screen readers. */
+export function ErrorMessage({ error }) {
+  if (!error) return null;
+  return html`<p class="error" role="alert">${error.message} <span class="code">(${error.code ?? "ERROR"})</span></p>`;
+}
+
+export function Loading({ what }) {
+  return html`<p class="muted" role="status">Loading ${what}…</p>`;
+}
+
+export function Empty({ children }) {
+  return html`<p class="muted empty">${children}</p>`;
+}
+
+/** A native modal <dialog> (focus trapped, Escape closes), open while mounted; `onClose` when dismissed. */
+export function Dialog({ title, onClose, children }) {
+  const ref = useRef(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    dialog.showModal();
+    return () => dialog.open && dialog.close();
+  }, []);
+  return html`
+    <dialog ref=${ref} aria-labelledby=${titleId} onCancel=${(event) => (event.preventDefault(), onClose())}>
+      <h2 id=${titleId}>${title}</h2>
+      ${children}
+    </dialog>
+  `;
+}
+
+/** A button that opens a list of items (role menu); Escape or a click elsewhere closes it. */
+export function MenuButton({ label, children, className = "" }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef(null);
+  const menuId = useId();
+  useEffect(() => {
+    if (!open) return undefined;
+    const outside = (event) => ref.current && !ref.current.contains(event.target) && setOpen(false);
+    const escape = (event) => event.key === "Escape" && setOpen(false);
+    document.addEventListener("click", outside);
+    document.addEventListener("keydown", escape);
+    return () => {
+      document.removeEventListener("click", outside);
+      document.removeEventListener("keydown", escape);
+    };
+  }, [open]);
+  return html`
+    <div class="menu ${className}" ref=${ref}>
+      <button type="button" aria-haspopup="true" aria-expanded=${open} aria-controls=${menuId} onClick=${() => setOpen(!open)}>
+        ${label}
+      </button>
+      ${open && html`<div class="menu-items" id=${menuId}>${children}</div>`}
+    </div>
+  `;
+}
+
+/** The "Columns" menu: a checkbox per optional column; `shown` is a Set of column names. */
+export function ColumnsMenu({ columns, shown, onChange }) {
+  const toggle = (name, checked) => {
+    const next = new Set(shown);
+    if (checked) next.add(name);
+    else next.delete(name);
+    onChange(next);
+  };
+  return html`
+    <${MenuButton} label="Columns">
+      <fieldset>
+        <legend>Show columns</legend>
+        ${columns.map(
+          (name) => html`<label key=${name}>
+            <input type="checkbox" checked=${shown.has(name)} onChange=${(event) => toggle(name, event.currentTarget.checked)} />
+            ${name}
+          </label>`,
+        )}
+      </fieldset>
+    <//>
+  `;
+}

@@ -1,0 +1,140 @@
+// The Users screen: a searchable, paged table; Columns menu (Vehicles hidden by default); Create user.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, request } from "./api.js";
+import { html } from "./html.js";
+import { ColumnsMenu, Dialog, Empty, ErrorMessage, Loading, MenuButton } from "./components.js";
+
+const PAGE_SIZES = [10, 25, 50];
+const SEARCH_DELAY_MS = 250; // one request when the user pauses typing, not one per key
+
+export function UsersPage({ session }) {
+  const [search, setSearch] = useState("");
+  const [typed, setTyped] = useState("");
+  const [pageSize, setPageSize] = useState(25);
+  // Cursors of the pages before this one: going back pops one, without asking the API for a "before".
+  const [cursors, setCursors] = useState([null]);
+  const [shown, setShown] = useState(new Set());
+  const [result, setResult] = useState({ loading: true });
+  const [creating, setCreating] = useState(false);
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    if (typed.trim() === search) return undefined; // nothing new to look for: keep the page the user is on
+    const timer = setTimeout(() => {
+      setSearch(typed.trim());
+      setCursors([null]);
+    }, SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [typed, search]);
+
+  const after = cursors[cursors.length - 1];
+  const withVehicles = shown.has("Vehicles");
+  useEffect(() => {
+    let current = true;
+    setResult((previous) => ({ ...previous, loading: true, error: null }));
+    request(session.key, "Users", { first: pageSize, after, search: search || null, withVehicles }).then(
+      (data) => current && setResult({ loading: false, users: data.users }),
+      (error) => current && setResult({ loading: false, error }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [session.key, pageSize, after, search, withVehicles, reload]);
+
+  const users = result.users;
+  const page = cursors.length;
+  return html`
+    <section aria-labelledby="users-title">
+      <div class="toolbar">
+        <h1 id="users-title">Users</h1>
+        ${session.canChange && html`<button type="button" class="primary" onClick=${() => setCreating(true)}>Create user</button>`}
+      </div>
+      <div class="toolbar">
+        <label>Search <input type="search" value=${typed} placeholder="Name or email" onInput=${(e) => setTyped(e.currentTarget.value)} /></label>
+        <${ColumnsMenu} columns=${["Vehicles"]} shown=${shown} onChange=${setShown} />
+      </div>
+      <${ErrorMessage} error=${result.error} />
+      ${result.loading && html`<${Loading} what="users" />`}
+      ${users && users.edges.length === 0 && html`<${Empty}>${search ? `No user matches “${search}”.` : "No users yet."}<//>`}
+      ${users && users.edges.length > 0 && html`
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Users, page ${page}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">RFID tags</th>
+                ${withVehicles && html`<th scope="col">Vehicles</th>`}
+                <th scope="col"><span class="visually-hidden">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              ${users.edges.map(({ node }) => html`
+                <tr key=${node.id}>
+                  <td>${node.name}</td>
+                  <td>${node.email}</td>
+                  <td>${node.rfidTags.join(", ")}</td>
+                  ${withVehicles && html`<td>${(node.vehicles ?? []).map((v) => v.licensePlate).join(", ")}</td>`}
+                  <td>
+                    <${MenuButton} label="More actions" className="row-menu">
+                      <a href=${`#/users/${encodeURIComponent(node.id)}/vehicles`}>Assets → Vehicles</a>
+                    <//>
+                  </td>
+                </tr>
+              `)}
+            </tbody>
+          </table>
+        </div>
+      `}
+      <nav class="pager" aria-label="Pages">
+        <label>Rows per page
+          <select value=${pageSize} onChange=${(e) => (setPageSize(Number(e.currentTarget.value)), setCursors([null]))}>
+            ${PAGE_SIZES.map((size) => html`<option value=${size}>${size}</option>`)}
+          </select>
+        </label>
+        ${users && html`<span>Page ${page} · ${users.totalCount} users</span>`}
+        <button type="button" disabled=${page === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>Previous page</button>
+        <button type="button" disabled=${!users?.pageInfo.hasNextPage}
+          onClick=${() => setCursors([...cursors, users.pageInfo.endCursor])}>Next page</button>
+      </nav>
+      ${creating && html`<${CreateUserDialog} session=${session} onClose=${() => setCreating(false)}
+        onCreated=${() => (setCreating(false), setCursors([null]), setReload(reload + 1))} />`}
+    </section>
+  `;
+}
+
+function CreateUserDialog({ session, onClose, onCreated }) {
+  const [error, setError] = useState(null);
+  const [saving, setSaving] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const input = { name: String(form.get("name")).trim(), email: String(form.get("email")).trim() };
+    if (!input.name || !input.email) {
+      setError(new ApiError("Name and Email are both needed", "VALIDATION"));
+      return;
+    }
+    setSaving(true);
+    try {
+      await request(session.key, "CreateUser", { input });
+      onCreated();
+    } catch (failure) {
+      setError(failure);
+      setSaving(false);
+    }
+  };
+  return html`
+    <${Dialog} title="Create user" onClose=${onClose}>
+      <form onSubmit=${submit}>
+        <label>Name <input name="name" required autocomplete="off" /></label>
+        <label>Email <input name="email" type="email" required autocomplete="off" /></label>
+        <${ErrorMessage} error=${error} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled=${saving}>Save</button>
+          <button type="button" onClick=${onClose}>Close</button>
+        </div>
+      </form>
+    <//>
+  `;
+}

@@ -1,0 +1,31 @@
+// The words the UI shows for the API's enum values.
+
+export const ROLE_NAMES = { ADMIN: "Admin", READ_ONLY: "Read only" };
+
+export const PAIRING_FAILURES = {
+  IDENTIFIER_IN_USE: "This vehicle's identifier already belongs to another vehicle of this tenant.",
+  VEHICLE_RETIRED: "The vehicle was retired while pairing was waiting.",
+};
+
+/** The failure reason in words; an unknown code is shown as it is rather than hidden. */
+export function failureInWords(reason) {
+  return PAIRING_FAILURES[reason] ?? `Pairing failed (${reason ?? "no reason given"}).`;
+}
+
+export const VEHICLE_STATUS = { ACTIVE: "Active", RETIRED: "Retired" };
+
+export const CONNECTION_STATE = { CONNECTED: "Connected", DISCONNECTED: "Disconnected", NEVER_CONNECTED: "Never connected" };
+
+export const ORIGINS = { AUTOCHARGE: "Auto charge", RFID: "RFID", REMOTE: "Remote" };
+
+export const TRANSACTION_STATUS = { ACTIVE: "Charging", COMPLETED: "Completed" };
+
+/** A timestamp from the API in the browser's locale and time zone. */
+export function when(iso) {
+  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" }) : "";
+}
+
+/** Watt-hours as kWh with two decimals. */
+export function kwh(wh) {
+  return wh == null ? "" : (wh / 1000).toFixed(2);
+}
