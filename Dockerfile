@@ -9,6 +9,7 @@ COPY api api
 COPY ocpp_server ocpp_server
 COPY autocharge autocharge
 COPY migrations migrations
+COPY ui ui
 RUN pip install --no-cache-dir --no-deps .
 EXPOSE 8000 9000
 CMD ["autocharge", "serve"]

@@ -218,6 +218,10 @@ def _what_next(server: Autocharge, story: dict[str, Any], out: Out) -> None:
     where = "from this directory" if not Path(simulate[0]).is_absolute() else "from any directory"
     out(f"""
 The server keeps running, and so does the charger {CHARGER} (idle, connector Available).
+Open the back office at {server.api_url}/ and sign in with the key
+  {key}
+(Users -> More actions -> Assets -> Vehicles shows the paired vehicle; Transactions shows "Auto charge").
+
 Open GraphiQL at {server.api_url}/graphql
 and set the header  {{"Authorization": "Bearer {key}"}}
 
