@@ -25,7 +25,7 @@ USED = re.compile(r"""\b(?:request|subscribe)\(\s*[\w.]+,\s*"(\w+)"|\boperation\
 
 @pytest.fixture(scope="module")
 def served() -> GraphQLSchema:
-    return build_schema(make_schema(Settings().graphql_max_depth).as_str())
+    return build_schema(make_schema().as_str())
 
 
 def test_the_ui_has_documents() -> None:
