@@ -11,6 +11,7 @@ import pytest
 from api.limits import QueryLimits
 from tests.api.harness import ADMIN_A, ADMIN_B, MAX_DEPTH, Api
 from tests.api.wsclient import authorised_ws
+from tests.graphql_documents import nested_query
 
 ServeApi = Callable[..., AbstractAsyncContextManager[Api]]
 ME = "{ me { role } }"
@@ -33,24 +34,13 @@ def _refusal(body: dict[str, Any]) -> tuple[str, str]:
     return error["extensions"]["code"], error["message"]
 
 
-def _nested(depth: int) -> str:
-    """{ vehicles { edges { node { user { vehicles { user ... { id } } } } } } }: `depth` fields deep."""
-    levels = ["vehicles", "edges", "node"]
-    while len(levels) < depth:
-        levels += ["user", "vehicles"]
-    selection = "id"
-    for level in reversed(levels[:depth]):
-        selection = f"{level} {{ {selection} }}"
-    return "{ " + selection + " }"
-
-
 # --- depth ---
 
 
 async def test_a_query_as_deep_as_the_limit_runs_and_one_level_more_is_refused(api: Api) -> None:
-    assert "vehicles" in await api.data(_nested(MAX_DEPTH))
+    assert "vehicles" in await api.data(nested_query(MAX_DEPTH))
 
-    assert _refusal(await api.gql(_nested(MAX_DEPTH + 1))) == (
+    assert _refusal(await api.gql(nested_query(MAX_DEPTH + 1))) == (
         "VALIDATION",
         f"'anonymous' exceeds maximum operation depth of {MAX_DEPTH}",
     )

@@ -9,6 +9,7 @@ import httpx
 
 from autocharge.main import Autocharge
 from tests.e2e.harness import TenantAccess
+from tests.graphql_documents import nested_query
 
 SOME_ID = str(uuid4())
 
@@ -132,22 +133,11 @@ async def test_me_is_the_key_s_tenant_and_role(acme: TenantAccess) -> None:
     assert reader["me"] == {"tenantId": str(acme.tenant.id), "tenantName": "Acme Fleet", "role": "READ_ONLY"}
 
 
-def _nested(depth: int) -> str:
-    """{ vehicles { edges { node { user { vehicles { user ... { id } } } } } } }: `depth` fields deep."""
-    levels = ["vehicles", "edges", "node"]
-    while len(levels) < depth:
-        levels += ["user", "vehicles"]
-    selection = "id"
-    for level in reversed(levels[:depth]):
-        selection = f"{level} {{ {selection} }}"
-    return "{ " + selection + " }"
-
-
 async def test_a_query_deeper_than_the_limit_is_refused_before_it_runs(server: Autocharge, acme: TenantAccess) -> None:
     limit = server.settings.graphql_max_depth
 
-    at_limit = await acme.read_only.raw(_nested(limit))
-    too_deep = await acme.read_only.raw(_nested(limit + 1))
+    at_limit = await acme.read_only.raw(nested_query(limit))
+    too_deep = await acme.read_only.raw(nested_query(limit + 1))
 
     assert "errors" not in at_limit
     assert too_deep.get("data") is None

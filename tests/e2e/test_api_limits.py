@@ -11,6 +11,7 @@ import pytest
 from autocharge.main import Autocharge
 from tests.e2e.harness import TenantAccess, http_get, running, tenant_access
 from tests.e2e.harness import test_settings as settings_for
+from tests.graphql_documents import nested_query
 
 # One page of chargers: 1 + 50 x (edges, node, id, chargePointId) = 201.
 PAGE = "chargers(first: 50) { edges { node { id chargePointId } } }"
@@ -18,17 +19,6 @@ PAGE = "chargers(first: 50) { edges { node { id chargePointId } } }"
 
 def _aliased(count: int) -> str:
     return "{ " + " ".join(f"c{i}: {PAGE}" for i in range(count)) + " }"
-
-
-def _nested(depth: int) -> str:
-    """{ vehicles { edges { node { user { vehicles { user ... { id } } } } } } }: `depth` fields deep."""
-    levels = ["vehicles", "edges", "node"]
-    while len(levels) < depth:
-        levels += ["user", "vehicles"]
-    selection = "id"
-    for level in reversed(levels[:depth]):
-        selection = f"{level} {{ {selection} }}"
-    return "{ " + selection + " }"
 
 
 async def _post(server: Autocharge, query: str, key: str | None) -> httpx.Response:
@@ -44,8 +34,8 @@ def _refusal(body: dict[str, Any]) -> tuple[str, str]:
 
 
 async def test_queries_15_deep_run_by_default_and_16_are_refused(acme: TenantAccess) -> None:
-    assert "errors" not in await acme.read_only.raw(_nested(15))
-    assert _refusal(await acme.read_only.raw(_nested(16))) == (
+    assert "errors" not in await acme.read_only.raw(nested_query(15))
+    assert _refusal(await acme.read_only.raw(nested_query(16))) == (
         "VALIDATION",
         "'anonymous' exceeds maximum operation depth of 15",
     )

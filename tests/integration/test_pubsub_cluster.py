@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -256,9 +257,11 @@ def _raw_request(prefix: str, request_id: str, deadline: float) -> bytes:
     return orjson.dumps({"id": request_id, "reply_to": reply_to, "deadline": deadline, "payload": {"n": 1}})
 
 
-async def test_a_request_delivered_twice_runs_once(
-    channels: tuple[RedisCommandChannel, RedisCommandChannel], redis_url: str, prefix: str
-) -> None:
+@contextlib.asynccontextmanager
+async def counted_node(
+    channels: tuple[RedisCommandChannel, RedisCommandChannel], redis_url: str
+) -> AsyncIterator[tuple[list[dict[str, Any]], Redis]]:
+    """Node B serving requests by recording them; with a raw Redis client to publish requests by hand."""
     _, server = channels
     runs: list[dict[str, Any]] = []
 
@@ -269,6 +272,15 @@ async def test_a_request_delivered_twice_runs_once(
     await server.serve("node-b", count)
     raw = Redis.from_url(redis_url)
     try:
+        yield runs, raw
+    finally:
+        await raw.aclose()
+
+
+async def test_a_request_delivered_twice_runs_once(
+    channels: tuple[RedisCommandChannel, RedisCommandChannel], redis_url: str, prefix: str
+) -> None:
+    async with counted_node(channels, redis_url) as (runs, raw):
         message = _raw_request(prefix, "dup-1", time.time() + 30)
         assert await raw.publish(f"{prefix}:node:node-b", message) == 1
         assert await raw.publish(f"{prefix}:node:node-b", message) == 1  # e.g. a publish retried after a drop
@@ -277,28 +289,15 @@ async def test_a_request_delivered_twice_runs_once(
         await asyncio.sleep(0.3)
         assert runs == [{"n": 1}]
         assert await raw.llen(f"{prefix}:reply:dup-1") == 0  # and no second reply
-    finally:
-        await raw.aclose()
 
 
 async def test_a_request_arriving_after_its_deadline_is_refused_not_run(
     channels: tuple[RedisCommandChannel, RedisCommandChannel], redis_url: str, prefix: str
 ) -> None:
-    _, server = channels
-    runs: list[dict[str, Any]] = []
-
-    async def count(payload: dict[str, Any]) -> dict[str, Any]:
-        runs.append(payload)
-        return {"accepted": True}
-
-    await server.serve("node-b", count)
-    raw = Redis.from_url(redis_url)
-    try:
+    async with counted_node(channels, redis_url) as (runs, raw):
         await raw.publish(f"{prefix}:node:node-b", _raw_request(prefix, "late-1", time.time() - 1))
         reply = await raw.blpop([f"{prefix}:reply:late-1"], timeout=5)
         assert reply is not None
         error = orjson.loads(reply[1])["error"]
         assert error["code"] == Unavailable.code and "not sent" in error["message"]
         assert runs == []
-    finally:
-        await raw.aclose()
