@@ -1,4 +1,5 @@
-// Small shared pieces: error, loading and empty states, a modal dialog, a menu button and the Columns menu.
+// Small shared pieces: error, loading and empty states, a modal dialog, a menu button, the Columns menu and
+// the pager of a cursor-paged list.
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { html } from "./html.js";
 
@@ -79,5 +80,19 @@ export function ColumnsMenu({ columns, shown, onChange }) {
         )}
       </fieldset>
     <//>
+  `;
+}
+
+/** Previous and next page over a connection (`pageInfo`, `totalCount`), by a stack of `cursors` (null first). */
+export function Pager({ connection, noun, cursors, setCursors, children }) {
+  const page = cursors.length;
+  return html`
+    <nav class="pager" aria-label="Pages">
+      ${children}
+      ${connection && html`<span>Page ${page} · ${connection.totalCount} ${noun}</span>`}
+      <button type="button" disabled=${page === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>Previous page</button>
+      <button type="button" disabled=${!connection?.pageInfo.hasNextPage}
+        onClick=${() => setCursors([...cursors, connection.pageInfo.endCursor])}>Next page</button>
+    </nav>
   `;
 }

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { request, subscribe } from "./api.js";
 import { html } from "./html.js";
-import { ColumnsMenu, Empty, ErrorMessage, Loading } from "./components.js";
+import { ColumnsMenu, Empty, ErrorMessage, Loading, Pager } from "./components.js";
 import { kwh, ORIGINS, TRANSACTION_STATUS, when } from "./words.js";
 
 const PAGE_SIZE = 25;
@@ -100,12 +100,7 @@ export function TransactionsPage({ session }) {
           </table>
         </div>
       `}
-      <nav class="pager" aria-label="Pages">
-        ${transactions && html`<span>Page ${page} · ${transactions.totalCount} transactions</span>`}
-        <button type="button" disabled=${page === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>Previous page</button>
-        <button type="button" disabled=${!transactions?.pageInfo.hasNextPage}
-          onClick=${() => setCursors([...cursors, transactions.pageInfo.endCursor])}>Next page</button>
-      </nav>
+      <${Pager} connection=${transactions} noun="transactions" cursors=${cursors} setCursors=${setCursors} />
     </section>
   `;
 }

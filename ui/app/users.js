@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, request } from "./api.js";
 import { html } from "./html.js";
-import { ColumnsMenu, Dialog, Empty, ErrorMessage, Loading, MenuButton } from "./components.js";
+import { ColumnsMenu, Dialog, Empty, ErrorMessage, Loading, MenuButton, Pager } from "./components.js";
 
 const PAGE_SIZES = [10, 25, 50];
 const SEARCH_DELAY_MS = 250; // one request when the user pauses typing, not one per key
@@ -87,17 +87,13 @@ export function UsersPage({ session }) {
           </table>
         </div>
       `}
-      <nav class="pager" aria-label="Pages">
+      <${Pager} connection=${users} noun="users" cursors=${cursors} setCursors=${setCursors}>
         <label>Rows per page
           <select value=${pageSize} onChange=${(e) => (setPageSize(Number(e.currentTarget.value)), setCursors([null]))}>
             ${PAGE_SIZES.map((size) => html`<option value=${size}>${size}</option>`)}
           </select>
         </label>
-        ${users && html`<span>Page ${page} · ${users.totalCount} users</span>`}
-        <button type="button" disabled=${page === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>Previous page</button>
-        <button type="button" disabled=${!users?.pageInfo.hasNextPage}
-          onClick=${() => setCursors([...cursors, users.pageInfo.endCursor])}>Next page</button>
-      </nav>
+      <//>
       ${creating && html`<${CreateUserDialog} session=${session} onClose=${() => setCreating(false)}
         onCreated=${() => (setCreating(false), setCursors([null]), setReload(reload + 1))} />`}
     </section>
