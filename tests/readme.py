@@ -70,8 +70,22 @@ def configuration_table(text: str) -> list[DocumentedSetting]:
         variables = re.findall(r"`(AUTOCHARGE_[A-Z0-9_]+)`", cells[0])
         if not variables:
             continue  # the header and its rule
-        defaults = [default.strip() for default in cells[1].split(",")]
+        defaults = _split_outside_code(cells[1])
         if len(defaults) != len(variables):
             raise ValueError(f"README.md:{number}: {len(variables)} variables but {len(defaults)} defaults")
         settings.extend(DocumentedSetting(v, d, number) for v, d in zip(variables, defaults, strict=True))
     return settings
+
+
+def _split_outside_code(cell: str) -> list[str]:
+    """Comma-separated defaults; a comma inside backticks belongs to its default (`127.0.0.1,::1`)."""
+    parts, current, in_code = [], "", False
+    for character in cell:
+        if character == "`":
+            in_code = not in_code
+        if character == "," and not in_code:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += character
+    return [*parts, current.strip()]

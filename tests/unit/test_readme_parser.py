@@ -67,6 +67,12 @@ def test_the_configuration_table_gives_each_variable_its_own_default() -> None:
     ]
 
 
+def test_a_comma_inside_backticks_belongs_to_its_default() -> None:
+    text = "### Configuration\n\n| v | d | m |\n| --- | --- | --- |\n| `AUTOCHARGE_A` | `127.0.0.1,::1` | x |\n"
+
+    assert configuration_table(text) == [DocumentedSetting("AUTOCHARGE_A", "`127.0.0.1,::1`", 5)]
+
+
 def test_a_row_with_fewer_defaults_than_variables_is_an_error() -> None:
     text = "### Configuration\n\n| v | d | m |\n| --- | --- | --- |\n| `AUTOCHARGE_A`, `AUTOCHARGE_B` | `1` | x |\n"
 
