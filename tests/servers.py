@@ -23,6 +23,8 @@ import httpx
 import pytest
 
 HOST = "127.0.0.1"
+# For tests that send CALLs as fast as they are answered: the per-connection CALL budget is not their subject.
+UNLIMITED_CALLS = {"AUTOCHARGE_OCPP_CALL_RATE_PER_SECOND": "100000", "AUTOCHARGE_OCPP_CALL_BURST": "100000"}
 
 
 def free_port() -> int:

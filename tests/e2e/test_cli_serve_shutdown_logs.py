@@ -18,6 +18,7 @@ from websockets.typing import Subprotocol
 from tests.databases import throwaway_postgres
 from tests.e2e.harness import _TcpRelay as TcpRelay
 from tests.e2e.test_cli_serve_simulate import GraphQL, autocharge, autocharge_json, environment, serving
+from tests.servers import UNLIMITED_CALLS
 
 REGISTER = 'mutation { registerCharger(input: {chargePointId: "CP-1", name: "Depot"}) { id } }'
 EXIT_FRAMES_NOT_STORED = 3
@@ -48,7 +49,7 @@ def _json_lines(log: Path) -> list[dict[str, Any]]:
 
 
 async def test_sigterm_stores_every_logged_frame_and_exits_0(tmp_path: Path) -> None:
-    env = environment(tmp_path)
+    env = environment(tmp_path) | UNLIMITED_CALLS
     key = await _admin_key(env)
 
     async with serving(env, tmp_path) as served:
@@ -75,7 +76,7 @@ async def test_sigterm_with_the_database_unreachable_logs_the_frames_not_stored_
         await relay.start()
         try:
             relayed = target.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
-            env = environment(tmp_path) | {"AUTOCHARGE_DATABASE_URL": relayed}
+            env = environment(tmp_path) | UNLIMITED_CALLS | {"AUTOCHARGE_DATABASE_URL": relayed}
             code, out = await autocharge(env, "migrate")
             assert code == 0, out
             key = await _admin_key(env)

@@ -25,9 +25,8 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from tests.databases import TEST_DATABASE_URL_ENV, create_postgres_database, drop_postgres_database
-from tests.faults.report import table  # noqa: F401  (keeps one place for printed tables)
 from tests.fuzz.frames import wire_messages
-from tests.servers import Node, autocharge_command, free_port
+from tests.servers import UNLIMITED_CALLS, Node, autocharge_command, free_port
 
 EXAMPLES = int(os.environ.get("AUTOCHARGE_FUZZ_EXAMPLES", "150"))
 ANSWER_SECONDS = 10.0
@@ -66,7 +65,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
         if test_url and test_url.startswith("postgresql")
         else f"sqlite+aiosqlite:///{workdir / 'fuzz.db'}"
     )
-    env = {**os.environ, "AUTOCHARGE_DATABASE_URL": database_url, "AUTOCHARGE_LOG_FORMAT": "console"}
+    env = {**os.environ, **UNLIMITED_CALLS, "AUTOCHARGE_DATABASE_URL": database_url, "AUTOCHARGE_LOG_FORMAT": "console"}
     _cli(env, "migrate")
     tenant = _cli(env, "tenant", "create", "Fuzz Fleet", "--json")
     key = _cli(env, "apikey", "create", "--tenant", tenant["slug"], "--role", "admin", "--json")["key"]
