@@ -242,7 +242,7 @@ class DatabaseOutage:
     listening. The pool is not disposed: that would orphan the connections in use at that moment.
     """
 
-    def __init__(self, server: Autocharge, folder: str | None, relay: _TcpRelay | None) -> None:
+    def __init__(self, server: Autocharge, folder: str | None, relay: TcpRelay | None) -> None:
         self.server, self._folder, self._relay = server, folder, relay
 
     async def begin(self) -> None:
@@ -284,7 +284,7 @@ async def running_with_outages(database_url: str, **settings: Any) -> AsyncItera
 
     url = make_url(database_url)
     folder: str | None = None
-    relay: _TcpRelay | None = None
+    relay: TcpRelay | None = None
     if url.get_backend_name() == "sqlite":
         assert url.database is not None
         folder = os.path.join(os.path.dirname(url.database), "outage")
@@ -292,7 +292,7 @@ async def running_with_outages(database_url: str, **settings: Any) -> AsyncItera
         moved = shutil.move(url.database, folder)
         served = url.set(database=moved)
     else:
-        relay = _TcpRelay(url.host or "127.0.0.1", url.port or 5432)
+        relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
         await relay.start()
         served = url.set(host="127.0.0.1", port=relay.port)
     try:
@@ -303,7 +303,7 @@ async def running_with_outages(database_url: str, **settings: Any) -> AsyncItera
             await relay.cut()
 
 
-class _TcpRelay:
+class TcpRelay:
     """Forwards a local port to host:port until cut; `start()` listens again on the same port."""
 
     def __init__(self, host: str, port: int) -> None:

@@ -16,7 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from tests.databases import throwaway_postgres
-from tests.e2e.harness import _TcpRelay as TcpRelay
+from tests.e2e.harness import TcpRelay
 from tests.e2e.test_cli_serve_simulate import GraphQL, autocharge, autocharge_json, environment, serving
 from tests.servers import UNLIMITED_CALLS
 
