@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from api.auth import PRINCIPAL_TTL_SECONDS, PrincipalCache
+from api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.exports import Exports
 from api.limits import DEFAULT_RATE_LIMIT, LimitMetrics, QueryLimits, RateLimiter
 from api.metrics import ApiMetrics, HttpMetricsMiddleware
@@ -34,6 +35,7 @@ def create_app(
     principal_ttl: float = PRINCIPAL_TTL_SECONDS,
     limits: QueryLimits | None = None,
     rate_limit: str | None = DEFAULT_RATE_LIMIT,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Starlette:
     """Build the API around the composition root's ports.
 
@@ -44,7 +46,8 @@ def create_app(
     `principal_ttl` is how long an accepted API key is remembered (0: looked up on every request); a revoked
     key keeps working that long in this process (see api.auth.PrincipalCache). `limits` bounds each GraphQL
     document (its max_depth replaced by `max_depth`); `rate_limit` is each key's rate of GraphQL operations and
-    exports, in the `limits` library's notation (None: unlimited).
+    exports, in the `limits` library's notation (None: unlimited). `max_body_bytes` caps HTTP request bodies
+    (413 beyond it, counted as they arrive).
     """
     api_metrics = ApiMetrics(metrics if metrics is not None else CollectorRegistry())
     bounds = replace(limits or QueryLimits(), max_depth=max_depth)
@@ -80,5 +83,8 @@ def create_app(
         Route("/metrics", prometheus, methods=["GET"]),
     ]
     routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view), ui_mount()]
-    middleware = [Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes)]
+    middleware = [
+        Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes),
+        Middleware(BodySizeLimit, max_bytes=max_body_bytes),
+    ]
     return Starlette(routes=routes, middleware=middleware)

@@ -120,6 +120,7 @@ class Autocharge:
                 max_document_bytes=settings.graphql_max_document_bytes,
             ),
             rate_limit=settings.api_rate_limit or None,
+            max_body_bytes=settings.api_max_body_bytes,
         )
         config = uvicorn.Config(
             self.asgi,
