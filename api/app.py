@@ -36,6 +36,7 @@ def create_app(
     limits: QueryLimits | None = None,
     rate_limit: str | None = DEFAULT_RATE_LIMIT,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    serve_api: bool = True,
 ) -> Starlette:
     """Build the API around the composition root's ports.
 
@@ -47,7 +48,8 @@ def create_app(
     key keeps working that long in this process (see api.auth.PrincipalCache). `limits` bounds each GraphQL
     document (its max_depth replaced by `max_depth`); `rate_limit` is each key's rate of GraphQL operations and
     exports, in the `limits` library's notation (None: unlimited). `max_body_bytes` caps HTTP request bodies
-    (413 beyond it, counted as they arrive).
+    (413 beyond it, counted as they arrive). With `serve_api` False (a process that only answers chargers)
+    only /health, /ready and /metrics are served.
     """
     api_metrics = ApiMetrics(metrics if metrics is not None else CollectorRegistry())
     bounds = replace(limits or QueryLimits(), max_depth=max_depth)
@@ -74,15 +76,20 @@ def create_app(
     async def prometheus(request: Request) -> Response:
         return Response(generate_latest(api_metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    http_routes = [
-        Route("/graphql", view, methods=["GET", "POST"]),
-        Route("/exports/users.csv", exports.users, methods=["GET"]),
-        Route("/exports/transactions.csv", exports.transactions, methods=["GET"]),
+    operations = [
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
     ]
-    routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view), ui_mount()]
+    api = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        Route("/exports/users.csv", exports.users, methods=["GET"]),
+        Route("/exports/transactions.csv", exports.transactions, methods=["GET"]),
+    ]
+    http_routes = [*api, *operations] if serve_api else operations
+    routes: list[BaseRoute] = [*http_routes]
+    if serve_api:
+        routes += [WebSocketRoute("/graphql", view), ui_mount()]
     middleware = [
         Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes),
         Middleware(BodySizeLimit, max_bytes=max_body_bytes),

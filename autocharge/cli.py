@@ -117,7 +117,10 @@ async def _serve_until_signalled(settings: Settings, migrate: bool) -> int:
     async with Autocharge(settings) as server:
         _tune_gc()
         if settings.log_format == "console":  # JSON logs: stderr carries JSON lines only (autocharge_started has both)
-            typer.echo(f"GraphQL  {server.api_url}/graphql\nOCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
+            if settings.serves_api:
+                typer.echo(f"GraphQL  {server.api_url}/graphql", err=True)
+            if settings.serves_ocpp:
+                typer.echo(f"OCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
         await stop.wait()
     return EXIT_FRAMES_NOT_STORED if server.frames_not_stored else 0
 
@@ -129,12 +132,16 @@ def serve(
     ocpp_port: Annotated[int | None, typer.Option(help="OCPP websocket port [default: 9000].")] = None,
     database_url: DatabaseUrl = None,
     migrate: Annotated[bool, typer.Option(help="Apply database migrations before serving.")] = True,
+    role: Annotated[
+        str | None,
+        typer.Option(help="all (default), or in a cluster with Redis: ocpp (chargers only) or api (GraphQL only)."),
+    ] = None,
 ) -> None:
     """Run the OCPP server and the GraphQL API until SIGTERM or Ctrl-C.
 
     Exits 0 once everything is stopped and every OCPP frame is stored; 3 when frames could not be stored.
     """
-    settings = _settings(host=host, api_port=api_port, ocpp_port=ocpp_port, database_url=database_url)
+    settings = _settings(host=host, api_port=api_port, ocpp_port=ocpp_port, database_url=database_url, role=role)
     configure_logging(settings.log_level, settings.log_format)
     code = _run(_serve_until_signalled(settings, migrate), fast_loop=True)
     if code:

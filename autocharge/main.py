@@ -121,6 +121,7 @@ class Autocharge:
             ),
             rate_limit=settings.api_rate_limit or None,
             max_body_bytes=settings.api_max_body_bytes,
+            serve_api=settings.serves_api,
         )
         config = uvicorn.Config(
             self.asgi,
@@ -188,6 +189,7 @@ class Autocharge:
 
     @property
     def ocpp_url(self) -> str:
+        """Raises RuntimeError on an API node, which listens for no charger."""
         return f"ws://{self.settings.host}:{self.ocpp_port}/ocpp"
 
     async def __aenter__(self) -> Self:
@@ -195,7 +197,8 @@ class Autocharge:
         await self.journal.start()
         if self.cluster is not None:
             await self.cluster.start()  # serving commands before any charger can connect here
-        await self.ocpp.start()
+        if self.settings.serves_ocpp:
+            await self.ocpp.start()
         self._tasks.append(asyncio.create_task(self.http.serve(), name="http"))
         while not self.http.started:
             if self._tasks[0].done():
@@ -206,7 +209,13 @@ class Autocharge:
             asyncio.create_task(jobs.purge_old_logs(self.deps, self.settings.log_retention_days), name="log-purge")
         )
         self._tasks.append(asyncio.create_task(self._end_orphaned_connections(), name="orphaned-connections"))
-        log.info("autocharge_started", api=self.api_url, ocpp=self.ocpp_url, node=self.settings.node_id)
+        log.info(
+            "autocharge_started",
+            api=self.api_url,
+            ocpp=self.ocpp_url if self.settings.serves_ocpp else None,
+            node=self.settings.node_id,
+            role=self.settings.role,
+        )
         return self
 
     async def __aexit__(
