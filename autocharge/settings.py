@@ -97,8 +97,8 @@ class Settings(BaseSettings):
     graphql_max_document_bytes: int = Field(default=65_536, ge=1024)
     # HTTP request bodies (a document with its variables): larger ones are refused (413) as they arrive.
     api_max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    # Each API key's GraphQL operations and exports, in this process (`limits` notation: a burst of 100 in a
-    # second, 50/s sustained). Empty: no limit.
+    # Each API key's GraphQL operations and exports (`limits` notation, fixed windows: a burst of 100 in a
+    # second, 50/s sustained), counted in Redis by every process together when redis_url is set. Empty: no limit.
     api_rate_limit: str = "100/second;500/10 seconds"
     subscription_queue_size: int = Field(default=1000, ge=1)
 
