@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from importlib.metadata import version
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -25,6 +26,23 @@ tenant_app = typer.Typer(no_args_is_help=True, help="Manage tenants (operators, 
 apikey_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(apikey_app, name="apikey")
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"autocharge {version('autocharge')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Autocharge back office: OCPP server, GraphQL API and tools."""
+
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="Overrides AUTOCHARGE_DATABASE_URL.", show_default=False)
