@@ -154,14 +154,26 @@ def serve(
         str | None,
         typer.Option(help="all (default), or in a cluster with Redis: ocpp (chargers only) or api (GraphQL only)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Processes sharing both ports, one cluster through Redis [default: 1].", show_default=False),
+    ] = None,
 ) -> None:
     """Run the OCPP server and the GraphQL API until SIGTERM or Ctrl-C.
 
     Exits 0 once everything is stopped and every OCPP frame is stored; 3 when frames could not be stored.
     """
-    settings = _settings(host=host, api_port=api_port, ocpp_port=ocpp_port, database_url=database_url, role=role)
+    settings = _settings(
+        host=host, api_port=api_port, ocpp_port=ocpp_port, database_url=database_url, role=role, workers=workers
+    )
     configure_logging(settings.log_level, settings.log_format)
-    code = _run(_serve_until_signalled(settings, migrate), fast_loop=True)
+    if settings.workers > 1:
+        from autocharge.workers import supervise
+
+        _run(_ensure_schema(settings, always=migrate))  # once, before any worker serves
+        code = _run(supervise(settings))
+    else:
+        code = _run(_serve_until_signalled(settings, migrate), fast_loop=True)
     if code:
         raise typer.Exit(code)
 

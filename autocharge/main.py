@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Coroutine, Iterator
 from types import TracebackType
 from typing import Any, Self
@@ -39,6 +40,18 @@ FORWARDING_MARGIN_SECONDS = 5
 HTTP_SHUTDOWN_GRACE_SECONDS = 10
 # On shutdown, the frame journal gets this long to store what is queued (the database may be down).
 JOURNAL_SHUTDOWN_GRACE_SECONDS = 10
+
+
+def shared_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket with SO_REUSEPORT: the kernel spreads connections over every process bound to it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -116,6 +129,7 @@ class Autocharge:
             call_burst=settings.ocpp_call_burst,
             call_flood_close_after=settings.ocpp_call_flood_close_after,
             trusted_proxies=settings.trusted_proxy_networks,
+            reuse_port=settings.reuse_port,
         )
         self.asgi = create_app(
             self.deps,
@@ -207,7 +221,8 @@ class Autocharge:
             await self.cluster.start()  # serving commands before any charger can connect here
         if self.settings.serves_ocpp:
             await self.ocpp.start()
-        self._tasks.append(asyncio.create_task(self.http.serve(), name="http"))
+        sockets = [shared_socket(self.settings.host, self.settings.api_port)] if self.settings.reuse_port else None
+        self._tasks.append(asyncio.create_task(self.http.serve(sockets), name="http"))
         while not self.http.started:
             if self._tasks[0].done():
                 self._tasks[0].result()  # raises why the HTTP server could not start (e.g. port in use)

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     # API work then never holds the event loop that answers chargers.
     role: Literal["all", "ocpp", "api"] = "all"
 
+    # `serve` runs this many processes sharing the two ports (SO_REUSEPORT), one cluster through Redis: one
+    # per core uses every core. More than one needs redis_url and fixed ports.
+    workers: int = Field(default=1, ge=1, le=64)
+    # Bind both ports with SO_REUSEPORT, so that several processes on this host share them (the workers do).
+    reuse_port: bool = False
+
     host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
     ocpp_port: int = Field(default=9000, ge=0, le=65535)
@@ -151,6 +157,17 @@ class Settings(BaseSettings):
                 f"role {self.role!r} serves part of a cluster: set redis_url so that the other processes "
                 "(serving the rest) share events, presence and commands with it"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _workers_share_a_cluster(self) -> Self:
+        if self.workers > 1 and self.redis_url is None:
+            raise ValueError(
+                f"workers={self.workers}: several processes are one back office only through Redis; set redis_url "
+                "(or run one worker)"
+            )
+        if self.workers > 1 and 0 in (self.api_port, self.ocpp_port):
+            raise ValueError("several workers share fixed ports: api_port and ocpp_port cannot be 0")
         return self
 
     @property

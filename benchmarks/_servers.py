@@ -117,8 +117,10 @@ class AutochargeServer(Server):
         *,
         role: str = "all",
         redis_url: str | None = None,
+        workers: int = 1,
     ) -> None:
-        """One process: `role` all (alone, events in memory) or, with `redis_url`, ocpp / api of a cluster."""
+        """One process: `role` all (alone, events in memory) or, with `redis_url`, ocpp / api of a cluster; with
+        `workers` > 1 (and `redis_url`), that many worker processes sharing the ports (`serve --workers`)."""
         self.api_port = free_port()
         ocpp_port = free_port()
         argv = [
@@ -133,11 +135,14 @@ class AutochargeServer(Server):
             "--no-migrate",
             "--role",
             role,
+            "--workers",
+            str(workers),
         ]
         env = {**os.environ, "AUTOCHARGE_LOG_LEVEL": log_level}
         env.pop("AUTOCHARGE_REDIS_URL", None)  # one process: events stay in memory
         if redis_url is not None:
             env |= {"AUTOCHARGE_REDIS_URL": redis_url, "AUTOCHARGE_NODE_ID": f"bench-{role}-{ocpp_port}"}
+            env.setdefault("AUTOCHARGE_REDIS_PREFIX", f"bench-{ocpp_port}")
         # Closed-loop chargers call as fast as they are answered, far past a real charger's rate: the per-connection
         # CALL budget (20 a second by default) would measure itself, not the server.
         env |= {"AUTOCHARGE_OCPP_CALL_RATE_PER_SECOND": "100000", "AUTOCHARGE_OCPP_CALL_BURST": "100000"}

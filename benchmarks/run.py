@@ -113,7 +113,13 @@ class Bench:
 
     def run_autocharge(self, scenario: Scenario) -> tuple[dict[str, Any], dict[str, Any]]:
         before = self.counts()
-        server = AutochargeServer(self.database_url, self.log(f"autocharge-{scenario.name}"), self.args.server_cpu)
+        server = AutochargeServer(
+            self.database_url,
+            self.log(f"autocharge-{scenario.name}"),
+            self.args.server_cpu,
+            workers=self.args.workers,
+            redis_url=self.args.redis_url if self.args.workers > 1 else None,
+        )
         try:
             server.start()
             note(f"{scenario.label}: autocharge serve (pid {server.pid})")
@@ -260,6 +266,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--server-cpu", default="0", help="taskset CPU list for the servers")
     parser.add_argument("--generator-cpu", default="1", help="taskset CPU list for the generators")
     parser.add_argument("--bare-uvloop", action="store_true", help="run the bare server on uvloop")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="autocharge serve --workers N (N > 1: with --redis-url; the server's "
+        "CPU and memory figures are then the supervisor's only)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --workers > 1")
     parser.add_argument("--database-server-url", default=_seeding.DEFAULT_SERVER_URL)
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--profile", metavar="DIR", help="py-spy the autocharge server; raw profiles go here")

@@ -74,6 +74,7 @@ class OcppServer:
         call_burst: int = 40,
         call_flood_close_after: int = 100,
         trusted_proxies: Sequence[IpNetwork] = (),
+        reuse_port: bool = False,
     ) -> None:
         self._deps = deps
         self._registry = registry
@@ -89,6 +90,7 @@ class OcppServer:
         self._call_rate = call_rate_per_second  # None: chargers' CALLs are not limited
         self._call_burst = call_burst
         self._call_flood_close_after = call_flood_close_after
+        self._reuse_port = reuse_port  # several processes on this host share the port
         self._metrics = OcppMetrics(metrics_registry or CollectorRegistry())
         self._handshake = Handshake(deps.directory, self._metrics, deps.logins, ClientAddresses(trusted_proxies))
         self._server: Server | None = None
@@ -123,6 +125,7 @@ class OcppServer:
             # a dead peer "connected" that much longer after its ping timeout).
             close_timeout=self._ping_timeout or DEFAULT_CLOSE_TIMEOUT_SECONDS,
             open_timeout=self._handshake_timeout,  # TCP opened but no upgrade (or a slow one): dropped
+            reuse_port=self._reuse_port,
         )
         logger.info("ocpp server listening", host=self._host, port=self.port)
 
