@@ -23,8 +23,10 @@ T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, help="Autocharge back office: OCPP server, GraphQL API and tools.")
 tenant_app = typer.Typer(no_args_is_help=True, help="Manage tenants (operators, fleets).")
 apikey_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
+certs_app = typer.Typer(no_args_is_help=True, help="Certificates for OCPP over TLS (Security Profiles 2 and 3).")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(certs_app, name="certs")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="Overrides AUTOCHARGE_DATABASE_URL.", show_default=False)
@@ -187,6 +189,32 @@ def apikey_create(
         typer.echo(json.dumps({"key": secret, "id": str(key.id), "tenant_id": str(key.tenant_id), "role": key.role}))
     else:
         typer.echo(f"{secret}\n(role {key.role}; store it now: it is not shown again)")
+
+
+@certs_app.command("dev")
+def certs_dev(
+    out: Annotated[str, typer.Option("--out", help="The folder to write the PEM files to (created if needed).")],
+    host: Annotated[str, typer.Option(help="The OCPP server's host name, for its certificate.")] = "localhost",
+    charger: Annotated[
+        list[str] | None,
+        typer.Option("--charger", help="A chargePointId to make a client certificate for; repeatable."),
+    ] = None,
+) -> None:
+    """Write a development CA, a server certificate for HOST and a client certificate per charger (not for
+    production: the CA key is written beside it)."""
+    from pathlib import Path
+
+    from autocharge.certs import write_dev_ca
+
+    try:
+        made = write_dev_ca(Path(out), host, tuple(charger or ()))
+    except (ValueError, OSError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"CA       {made.ca.certificate}  (key {made.ca.key})")
+    typer.echo(f"server   {made.server.certificate}  (key {made.server.key})")
+    for cpid, pair in made.chargers.items():
+        typer.echo(f"{cpid:<8} {pair.certificate}  (key {pair.key})")
 
 
 class OcppVersion(enum.StrEnum):
