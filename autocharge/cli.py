@@ -120,6 +120,8 @@ async def _serve_until_signalled(settings: Settings, migrate: bool) -> int:
         _tune_gc()
         if settings.log_format == "console":  # JSON logs: stderr carries JSON lines only (autocharge_started has both)
             typer.echo(f"GraphQL  {server.api_url}/graphql\nOCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
+            if server.ocpp_tls_url is not None:
+                typer.echo(f"OCPP TLS {server.ocpp_tls_url}/{{chargePointId}}", err=True)
         await stop.wait()
     return EXIT_FRAMES_NOT_STORED if server.frames_not_stored else 0
 
@@ -131,12 +133,30 @@ def serve(
     ocpp_port: Annotated[int | None, typer.Option(help="OCPP websocket port [default: 9000].")] = None,
     database_url: DatabaseUrl = None,
     migrate: Annotated[bool, typer.Option(help="Apply database migrations before serving.")] = True,
+    ocpp_tls_cert: Annotated[
+        str | None, typer.Option(help="Server certificate (PEM): also listen for wss://.", show_default=False)
+    ] = None,
+    ocpp_tls_key: Annotated[str | None, typer.Option(help="Its private key (PEM).", show_default=False)] = None,
+    ocpp_tls_port: Annotated[int | None, typer.Option(help="OCPP wss:// port [default: 9443].")] = None,
+    ocpp_tls_client_ca: Annotated[
+        str | None,
+        typer.Option(help="CA bundle (PEM) for chargers' client certificates (profile 3).", show_default=False),
+    ] = None,
 ) -> None:
     """Run the OCPP server and the GraphQL API until SIGTERM or Ctrl-C.
 
     Exits 0 once everything is stopped and every OCPP frame is stored; 3 when frames could not be stored.
     """
-    settings = _settings(host=host, api_port=api_port, ocpp_port=ocpp_port, database_url=database_url)
+    settings = _settings(
+        host=host,
+        api_port=api_port,
+        ocpp_port=ocpp_port,
+        database_url=database_url,
+        ocpp_tls_cert=ocpp_tls_cert,
+        ocpp_tls_key=ocpp_tls_key,
+        ocpp_tls_port=ocpp_tls_port,
+        ocpp_tls_client_ca=ocpp_tls_client_ca,
+    )
     configure_logging(settings.log_level, settings.log_format)
     code = _run(_serve_until_signalled(settings, migrate), fast_loop=True)
     if code:
@@ -230,12 +250,33 @@ def simulate(
     password: Annotated[str | None, typer.Option(help="HTTP Basic password (Security Profile 1).")] = None,
     sessions: Annotated[int, typer.Option(min=1)] = 1,
     meter_values: Annotated[int, typer.Option(min=0)] = 3,
+    ca_file: Annotated[
+        str | None,
+        typer.Option(help="wss://: the CA (PEM) to trust the server by [default: the system's].", show_default=False),
+    ] = None,
+    cert: Annotated[
+        str | None, typer.Option(help="wss://: client certificate (PEM), Security Profile 3.", show_default=False)
+    ] = None,
+    key: Annotated[str | None, typer.Option(help="The client certificate's key (PEM).", show_default=False)] = None,
 ) -> None:
     """Simulate an Autocharge DC charger: boot, plug in, authorize with the vehicle's MAC, charge, stop."""
+    import ssl
+
+    from autocharge.simulator import EXIT_USAGE, client_context
     from autocharge.simulator import simulate as run_simulation
 
     _line_buffered_stdout()
-    code = asyncio.run(run_simulation(url, mac, ocpp.value, password, sessions, meter_values))
+    tls = None
+    if url.startswith("wss://"):
+        try:
+            tls = client_context(ca_file, cert, key)
+        except (ValueError, OSError, ssl.SSLError) as error:
+            typer.echo(f"error: TLS: {error}")
+            raise typer.Exit(EXIT_USAGE) from None
+    elif ca_file or cert or key:
+        typer.echo("error: --ca-file, --cert and --key are for wss:// URLs")
+        raise typer.Exit(EXIT_USAGE)
+    code = asyncio.run(run_simulation(url, mac, ocpp.value, password, sessions, meter_values, tls=tls))
     raise typer.Exit(code)
 
 
