@@ -126,6 +126,21 @@ async def _serve_until_signalled(settings: Settings, migrate: bool) -> int:
     return EXIT_FRAMES_NOT_STORED if server.frames_not_stored else 0
 
 
+def _check_tls_files(settings: Settings) -> None:
+    """A missing or unreadable certificate, key or CA file: one line and exit 2, before anything starts."""
+    if settings.ocpp_tls_cert is None or settings.ocpp_tls_key is None:
+        return
+    import ssl
+
+    from ocpp_server.tls import server_context
+
+    try:
+        server_context(settings.ocpp_tls_cert, settings.ocpp_tls_key, settings.ocpp_tls_client_ca)
+    except (OSError, ssl.SSLError) as error:  # SSLError is an OSError; named for the reader
+        typer.echo(f"error: OCPP TLS: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface for both servers [default: 127.0.0.1].")] = None,
@@ -157,6 +172,7 @@ def serve(
         ocpp_tls_port=ocpp_tls_port,
         ocpp_tls_client_ca=ocpp_tls_client_ca,
     )
+    _check_tls_files(settings)
     configure_logging(settings.log_level, settings.log_format)
     code = _run(_serve_until_signalled(settings, migrate), fast_loop=True)
     if code:

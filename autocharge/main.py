@@ -187,10 +187,6 @@ class Autocharge:
         return self.ocpp.port
 
     @property
-    def ocpp_tls_port(self) -> int | None:
-        return self.ocpp.tls_port
-
-    @property
     def ocpp_tls_url(self) -> str | None:
         """wss://HOST:PORT/ocpp, when the OCPP server listens for TLS."""
         port = self.ocpp.tls_port

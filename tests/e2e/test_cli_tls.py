@@ -26,8 +26,10 @@ async def test_the_simulator_connects_on_profiles_2_and_3_and_a_downgrade_is_ref
     tenant = await autocharge_json(env, "tenant", "create", "Acme Fleet")
     key = await autocharge_json(env, "apikey", "create", "--tenant", tenant["slug"], "--role", "admin")
     tls_port = free_port()
-    tls_flags = ("--ocpp-tls-cert", str(certs / "server.pem"), "--ocpp-tls-key", str(certs / "server-key.pem"))
-    tls_flags += ("--ocpp-tls-port", str(tls_port), "--ocpp-tls-client-ca", str(certs / "ca.pem"))
+    tls_flags = [
+        *("--ocpp-tls-cert", str(certs / "server.pem"), "--ocpp-tls-key", str(certs / "server-key.pem")),
+        *("--ocpp-tls-port", str(tls_port), "--ocpp-tls-client-ca", str(certs / "ca.pem")),
+    ]
     wss = f"wss://localhost:{tls_port}/ocpp"
     trust = ("--ca-file", str(certs / "ca.pem"))
 
@@ -64,3 +66,12 @@ async def test_simulate_refuses_tls_flags_for_a_plain_ws_url(tmp_path: Path) -> 
 
     assert code == 2
     assert "for wss:// URLs" in out
+
+
+async def test_serve_with_a_missing_certificate_file_exits_2_saying_so(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nowhere.pem")
+
+    code, out = await autocharge(environment(tmp_path), "serve", "--ocpp-tls-cert", missing, "--ocpp-tls-key", missing)
+
+    assert code == 2
+    assert out.startswith("error: OCPP TLS:")

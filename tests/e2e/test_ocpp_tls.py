@@ -4,7 +4,7 @@ refused with 401 (and why, in the log), and what TLS the listener speaks."""
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -56,7 +56,7 @@ async def boots(server: Autocharge, cpid: str, version: str = "1.6", **connectio
     return str(answer.status)
 
 
-async def refusal(server: Autocharge, cpid: str, **connection: Any) -> tuple[int, list[dict[str, Any]]]:
+async def refusal(server: Autocharge, cpid: str, **connection: Any) -> tuple[int, list[MutableMapping[str, Any]]]:
     """The HTTP status of the refused handshake, and the log entries of the refusal."""
     with structlog.testing.capture_logs() as logged, pytest.raises(InvalidStatus) as refused:
         async with raw_connection(server, cpid, **connection):
