@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from api.auth import PRINCIPAL_TTL_SECONDS, PrincipalCache
 from api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.exports import Exports
-from api.limits import DEFAULT_RATE_LIMIT, LimitMetrics, QueryLimits, RateLimiter
+from api.limits import LimitMetrics, QueryLimits, RateLimiter
 from api.metrics import ApiMetrics, HttpMetricsMiddleware
 from api.schema import make_schema
 from api.ui import ui_mount
@@ -34,8 +34,9 @@ def create_app(
     metrics: CollectorRegistry | None = None,
     principal_ttl: float = PRINCIPAL_TTL_SECONDS,
     limits: QueryLimits | None = None,
-    rate_limit: str | None = DEFAULT_RATE_LIMIT,
+    rate_limiter: RateLimiter | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    serve_api: bool = True,
 ) -> Starlette:
     """Build the API around the composition root's ports.
 
@@ -45,13 +46,13 @@ def create_app(
     on (a new one per app when None, never the global one, so several apps can live in one process).
     `principal_ttl` is how long an accepted API key is remembered (0: looked up on every request); a revoked
     key keeps working that long in this process (see api.auth.PrincipalCache). `limits` bounds each GraphQL
-    document (its max_depth replaced by `max_depth`); `rate_limit` is each key's rate of GraphQL operations and
-    exports, in the `limits` library's notation (None: unlimited). `max_body_bytes` caps HTTP request bodies
-    (413 beyond it, counted as they arrive).
+    document (its max_depth replaced by `max_depth`); `rate_limiter` counts each key's GraphQL operations and
+    exports (None: unlimited). `max_body_bytes` caps HTTP request bodies
+    (413 beyond it, counted as they arrive). With `serve_api` False (a process that only answers chargers)
+    only /health, /ready and /metrics are served.
     """
     api_metrics = ApiMetrics(metrics if metrics is not None else CollectorRegistry())
     bounds = replace(limits or QueryLimits(), max_depth=max_depth)
-    rate_limiter = RateLimiter(rate_limit) if rate_limit else None
     principals = PrincipalCache(deps.directory, principal_ttl)
     limit_metrics = LimitMetrics(api_metrics.registry)
     schema = make_schema(bounds, rate_limiter=rate_limiter, metrics=limit_metrics)
@@ -74,15 +75,20 @@ def create_app(
     async def prometheus(request: Request) -> Response:
         return Response(generate_latest(api_metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    http_routes = [
-        Route("/graphql", view, methods=["GET", "POST"]),
-        Route("/exports/users.csv", exports.users, methods=["GET"]),
-        Route("/exports/transactions.csv", exports.transactions, methods=["GET"]),
+    operations = [
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
     ]
-    routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view), ui_mount()]
+    api = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        Route("/exports/users.csv", exports.users, methods=["GET"]),
+        Route("/exports/transactions.csv", exports.transactions, methods=["GET"]),
+    ]
+    http_routes = [*api, *operations] if serve_api else operations
+    routes: list[BaseRoute] = [*http_routes]
+    if serve_api:
+        routes += [WebSocketRoute("/graphql", view), ui_mount()]
     middleware = [
         Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes),
         Middleware(BodySizeLimit, max_bytes=max_body_bytes),

@@ -7,16 +7,14 @@ resolver runs, and refused with a GraphQL error whose extensions.code names the 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import structlog
 from graphql import GraphQLError
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from prometheus_client import CollectorRegistry, Counter
 
+from domain.ports import FailureThrottle
 from domain.secrets import hash_api_key
 
 log = structlog.get_logger(__name__)
@@ -25,8 +23,6 @@ DEFAULT_MAX_DEPTH = 15
 DEFAULT_MAX_COST = 10_000
 DEFAULT_MAX_ALIASES = 100
 DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024
-# A burst of 100 in any second, 50 a second sustained (500 in 10 s), per API key.
-DEFAULT_RATE_LIMIT = "100/second;500/10 seconds"
 
 
 @dataclass(frozen=True)
@@ -66,31 +62,26 @@ def rate_limit_items(spec: str) -> list[RateLimitItem]:
 
 
 class RateLimiter:
-    """How many API requests each key may make, with the `limits` library's sliding-window counters.
+    """How many API requests each key may make: `spec`'s fixed windows, counted by `counter`.
 
-    The counts live in this process's memory: with several processes behind a load balancer, each lets a key
-    make its full rate (a cluster-wide limit would keep them in Redis: a follow-up). Keys are counted by their
-    SHA-256, never by the secret itself.
+    The counter is the one the login throttle is made of (domain.ports.FailureThrottle, an attempt per
+    request): in this process's memory alone, in Redis for a cluster, where every process counts a key's
+    requests into the same windows. Keys are counted by their SHA-256, never by the secret itself.
     """
 
-    def __init__(self, spec: str = DEFAULT_RATE_LIMIT) -> None:
-        self.items = rate_limit_items(spec)
+    def __init__(self, spec: str, counter: FailureThrottle) -> None:
+        rate_limit_items(spec)  # ValueError when it is not the limits library's notation
         self.spec = spec
-        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._counter = counter
 
     async def hit(self, key: str) -> float | None:
-        """Count one request of `key`: None when allowed, else the seconds to wait before trying again."""
+        """Count one request of `key`: None when allowed, else the seconds to wait before trying again (a
+        refused request does not count: a client that waits as told gets through)."""
         identity = hash_api_key(key)
-        for item in self.items:
-            if not await self._limiter.test(item, identity):
-                return await self._retry_after(item, identity)
-        for item in self.items:
-            await self._limiter.hit(item, identity)
-        return None
-
-    async def _retry_after(self, item: RateLimitItem, identity: str) -> float:
-        stats = await self._limiter.get_window_stats(item, identity)
-        return max(stats.reset_time - time.time(), 0.0)
+        retry_after = await self._counter.attempt(identity)
+        if retry_after is not None:
+            await self._counter.forgive(identity)
+        return retry_after
 
     def message(self, retry_after: float) -> str:
         return f"rate limit exceeded: at most {self.spec} requests per API key; retry in {retry_header(retry_after)} s"

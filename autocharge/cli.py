@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from importlib.metadata import version
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -27,6 +28,23 @@ certs_app = typer.Typer(no_args_is_help=True, help="Certificates for OCPP over T
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(certs_app, name="certs")
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"autocharge {version('autocharge')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Autocharge back office: OCPP server, GraphQL API and tools."""
+
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="Overrides AUTOCHARGE_DATABASE_URL.", show_default=False)
@@ -119,9 +137,12 @@ async def _serve_until_signalled(settings: Settings, migrate: bool) -> int:
     async with Autocharge(settings) as server:
         _tune_gc()
         if settings.log_format == "console":  # JSON logs: stderr carries JSON lines only (autocharge_started has both)
-            typer.echo(f"GraphQL  {server.api_url}/graphql\nOCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
-            if server.ocpp_tls_url is not None:
-                typer.echo(f"OCPP TLS {server.ocpp_tls_url}/{{chargePointId}}", err=True)
+            if settings.serves_api:
+                typer.echo(f"GraphQL  {server.api_url}/graphql", err=True)
+            if settings.serves_ocpp:
+                typer.echo(f"OCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
+                if server.ocpp_tls_url is not None:
+                    typer.echo(f"OCPP TLS {server.ocpp_tls_url}/{{chargePointId}}", err=True)
         await stop.wait()
     return EXIT_FRAMES_NOT_STORED if server.frames_not_stored else 0
 
@@ -148,6 +169,10 @@ def serve(
     ocpp_port: Annotated[int | None, typer.Option(help="OCPP websocket port [default: 9000].")] = None,
     database_url: DatabaseUrl = None,
     migrate: Annotated[bool, typer.Option(help="Apply database migrations before serving.")] = True,
+    role: Annotated[
+        str | None,
+        typer.Option(help="all (default), or in a cluster with Redis: ocpp (chargers only) or api (GraphQL only)."),
+    ] = None,
     ocpp_tls_cert: Annotated[
         str | None, typer.Option(help="Server certificate (PEM): also listen for wss://.", show_default=False)
     ] = None,
@@ -167,6 +192,7 @@ def serve(
         api_port=api_port,
         ocpp_port=ocpp_port,
         database_url=database_url,
+        role=role,
         ocpp_tls_cert=ocpp_tls_cert,
         ocpp_tls_key=ocpp_tls_key,
         ocpp_tls_port=ocpp_tls_port,

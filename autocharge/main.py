@@ -14,7 +14,7 @@ import uvicorn
 from prometheus_client import CollectorRegistry
 
 from api.app import create_app
-from api.limits import QueryLimits
+from api.limits import QueryLimits, RateLimiter
 from autocharge import jobs
 from autocharge.settings import Settings
 from domain.errors import Unavailable
@@ -77,9 +77,17 @@ class Autocharge:
         identities, addresses = (
             failure_throttle(settings.redis_url, spec, scope=scope, prefix=settings.redis_prefix)
             for scope, spec in (
-                ("identity", settings.auth_failure_limit_per_identity),
-                ("address", settings.auth_failure_limit_per_address),
+                ("auth-failures:identity", settings.auth_failure_limit_per_identity),
+                ("auth-failures:address", settings.auth_failure_limit_per_address),
             )
+        )
+        # Each API key's requests: the same counters, one process's or the whole cluster's.
+        self.api_rate = (
+            failure_throttle(
+                settings.redis_url, settings.api_rate_limit, scope="api-rate", prefix=settings.redis_prefix
+            )
+            if settings.api_rate_limit
+            else None
         )
         self.failed_logins = (identities, addresses)
         logins = LoginThrottle(identities, addresses, on_refusal=AuthRefusalMetrics(self.metrics).count)
@@ -123,8 +131,9 @@ class Autocharge:
                 max_aliases=settings.graphql_max_aliases,
                 max_document_bytes=settings.graphql_max_document_bytes,
             ),
-            rate_limit=settings.api_rate_limit or None,
+            rate_limiter=RateLimiter(settings.api_rate_limit, self.api_rate) if self.api_rate else None,
             max_body_bytes=settings.api_max_body_bytes,
+            serve_api=settings.serves_api,
         )
         config = uvicorn.Config(
             self.asgi,
@@ -198,6 +207,7 @@ class Autocharge:
 
     @property
     def ocpp_url(self) -> str:
+        """Raises RuntimeError on an API node, which listens for no charger."""
         return f"ws://{self.settings.host}:{self.ocpp_port}/ocpp"
 
     async def __aenter__(self) -> Self:
@@ -205,7 +215,8 @@ class Autocharge:
         await self.journal.start()
         if self.cluster is not None:
             await self.cluster.start()  # serving commands before any charger can connect here
-        await self.ocpp.start()
+        if self.settings.serves_ocpp:
+            await self.ocpp.start()
         self._tasks.append(asyncio.create_task(self.http.serve(), name="http"))
         while not self.http.started:
             if self._tasks[0].done():
@@ -219,9 +230,10 @@ class Autocharge:
         log.info(
             "autocharge_started",
             api=self.api_url,
-            ocpp=self.ocpp_url,
-            ocpp_tls=self.ocpp_tls_url,
+            ocpp=self.ocpp_url if self.settings.serves_ocpp else None,
+            ocpp_tls=self.ocpp_tls_url,  # None unless listening for wss://
             node=self.settings.node_id,
+            role=self.settings.role,
         )
         return self
 
@@ -244,7 +256,7 @@ class Autocharge:
         if self.cluster is not None:
             await self.cluster.stop()  # no more commands served here; after HTTP, whose requests may use it
         await self.bus.close()
-        for throttle in self.failed_logins:
+        for throttle in (*self.failed_logins, *([self.api_rate] if self.api_rate else [])):
             await throttle.close()
         await self.database.dispose()
         log.info("autocharge_stopped", node=self.settings.node_id)

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     presence_ttl_seconds: float = Field(default=20, gt=0)
     presence_refresh_seconds: float = Field(default=5, gt=0)
 
+    # What this process serves: "all" (chargers and the API), or one of them in a cluster of processes
+    # (needs redis_url): "ocpp" nodes answer chargers and expose only /health, /ready and /metrics over HTTP;
+    # "api" nodes serve GraphQL, exports and the UI, and reach chargers through the nodes that hold them. Heavy
+    # API work then never holds the event loop that answers chargers.
+    role: Literal["all", "ocpp", "api"] = "all"
+
     host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
     ocpp_port: int = Field(default=9000, ge=0, le=65535)
@@ -99,8 +105,8 @@ class Settings(BaseSettings):
     graphql_max_document_bytes: int = Field(default=65_536, ge=1024)
     # HTTP request bodies (a document with its variables): larger ones are refused (413) as they arrive.
     api_max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    # Each API key's GraphQL operations and exports, in this process (`limits` notation: a burst of 100 in a
-    # second, 50/s sustained). Empty: no limit.
+    # Each API key's GraphQL operations and exports (`limits` notation, fixed windows: a burst of 100 in a
+    # second, 50/s sustained), counted in Redis by every process together when redis_url is set. Empty: no limit.
     api_rate_limit: str = "100/second;500/10 seconds"
     subscription_queue_size: int = Field(default=1000, ge=1)
 
@@ -153,6 +159,23 @@ class Settings(BaseSettings):
         if self.presence_refresh_seconds >= self.presence_ttl_seconds:
             raise ValueError("presence_refresh_seconds must be shorter than presence_ttl_seconds")
         return self
+
+    @model_validator(mode="after")
+    def _split_role_needs_redis(self) -> Self:
+        if self.role != "all" and self.redis_url is None:
+            raise ValueError(
+                f"role {self.role!r} serves part of a cluster: set redis_url so that the other processes "
+                "(serving the rest) share events, presence and commands with it"
+            )
+        return self
+
+    @property
+    def serves_ocpp(self) -> bool:
+        return self.role in ("all", "ocpp")
+
+    @property
+    def serves_api(self) -> bool:
+        return self.role in ("all", "api")
 
     @property
     def is_sqlite(self) -> bool:

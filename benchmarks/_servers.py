@@ -108,7 +108,17 @@ class BareServer(Server):
 class AutochargeServer(Server):
     name = "autocharge"
 
-    def __init__(self, database_url: str, log_path: Path, cpu: str | None, log_level: str = "INFO") -> None:
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path,
+        cpu: str | None,
+        log_level: str = "INFO",
+        *,
+        role: str = "all",
+        redis_url: str | None = None,
+    ) -> None:
+        """One process: `role` all (alone, events in memory) or, with `redis_url`, ocpp / api of a cluster."""
         self.api_port = free_port()
         ocpp_port = free_port()
         argv = [
@@ -121,13 +131,18 @@ class AutochargeServer(Server):
             "--ocpp-port",
             str(ocpp_port),
             "--no-migrate",
+            "--role",
+            role,
         ]
         env = {**os.environ, "AUTOCHARGE_LOG_LEVEL": log_level}
         env.pop("AUTOCHARGE_REDIS_URL", None)  # one process: events stay in memory
+        if redis_url is not None:
+            env |= {"AUTOCHARGE_REDIS_URL": redis_url, "AUTOCHARGE_NODE_ID": f"bench-{role}-{ocpp_port}"}
         # Closed-loop chargers call as fast as they are answered, far past a real charger's rate: the per-connection
         # CALL budget (20 a second by default) would measure itself, not the server.
         env |= {"AUTOCHARGE_OCPP_CALL_RATE_PER_SECOND": "100000", "AUTOCHARGE_OCPP_CALL_BURST": "100000"}
         super().__init__(argv, log_path, cpu, env)
+        self.role = role
         self.ocpp_port = ocpp_port
 
     @property
@@ -137,7 +152,8 @@ class AutochargeServer(Server):
     def start(self, timeout: float = 60) -> None:
         super().start()
         assert self.process is not None
-        wait_for_port(self.ocpp_port, timeout, self.process)
+        if self.role != "api":
+            wait_for_port(self.ocpp_port, timeout, self.process)
         wait_for_port(self.api_port, timeout, self.process)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

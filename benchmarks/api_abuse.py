@@ -12,8 +12,10 @@ Heartbeat every --interval seconds throughout. Three phases of --duration second
 - abusive: the same clients sending issue 10's query (500 aliases of that page), which is refused.
 
 With --unlimited, a fourth phase runs the abusive query against a server whose limits are lifted (the state
-before the limits existed), so the figures show what the limits buy. Prints JSON: per phase, Heartbeat latency
-percentiles (ms), API answers/s and their latency, and the server's CPU and peak resident memory.
+before the limits existed), so the figures show what the limits buy. With --split, the same phases run against
+a cluster of two processes joined by Redis (--redis-url): `serve --role ocpp` answers the chargers and
+`serve --role api` the API clients. Prints JSON: per phase, Heartbeat latency percentiles (ms), API answers/s
+and their latency, and each server process's CPU and peak resident memory.
 """
 
 from __future__ import annotations
@@ -140,31 +142,35 @@ def _ready() -> None:
 async def phase(
     name: str,
     beats: Heartbeats,
-    server: AutochargeServer,
+    servers: dict[str, AutochargeServer],
     key: str,
     query: str | None,
     args: argparse.Namespace,
     workers: ProcessPoolExecutor,
 ) -> dict[str, Any]:
+    """One phase; `servers` by role, the API clients sending to the one that serves the API."""
     beats.phase = name
-    before, started = sample(server.pid), time.monotonic()
+    before = {role: sample(server.pid) for role, server in servers.items()}
+    started = time.monotonic()
     until = started + args.duration
-    peak_kib = 0
+    peak_kib = dict.fromkeys(servers, 0)
 
     async def watch_memory() -> None:
-        nonlocal peak_kib
         while time.monotonic() < until:
-            if (now := sample(server.pid)) is not None:
-                peak_kib = max(peak_kib, now.rss_kib)
+            for role, server in servers.items():
+                if (now := sample(server.pid)) is not None:
+                    peak_kib[role] = max(peak_kib[role], now.rss_kib)
             await asyncio.sleep(0.25)
 
+    api_url = servers["api" if "api" in servers else "all"].api_url
     loop = asyncio.get_running_loop()
     loads = [
-        loop.run_in_executor(workers, api_load_process, server.api_url, key, query, until)
+        loop.run_in_executor(workers, api_load_process, api_url, key, query, until)
         for _ in range(args.clients if query else 0)
     ]
     results = await asyncio.gather(watch_memory(), *loads)
-    after, took = sample(server.pid), time.monotonic() - started
+    took = time.monotonic() - started
+    after = {role: sample(server.pid) for role, server in servers.items()}
     api_latencies = [seconds for latencies, _ in results[1:] for seconds in latencies]
     outcomes: dict[str, int] = {}
     for _, counted in results[1:]:
@@ -178,37 +184,60 @@ async def phase(
         "api_answers_per_s": round(len(api_latencies) / took, 2),
         "api_outcomes": outcomes,
         "api_ms": percentiles(api_latencies),
-        "server_cpu_pct": cpu_percent(before, after, took),
-        "server_peak_rss_mib": round(peak_kib / 1024, 1),
+        "servers": {
+            role: {
+                "cpu_pct": cpu_percent(before[role], after[role], took),
+                "peak_rss_mib": round(peak_kib[role] / 1024, 1),
+            }
+            for role in servers
+        },
     }
+
+
+def start_servers(url: str, log: Path, args: argparse.Namespace, prefix: str) -> dict[str, AutochargeServer]:
+    """One `serve` process for everything, or with --split an OCPP process and an API process joined by Redis."""
+    if not args.split:
+        servers = {"all": AutochargeServer(url, log, args.server_cpu, log_level="WARNING")}
+    else:
+        with environment({"AUTOCHARGE_REDIS_PREFIX": prefix}):
+            servers = {
+                role: AutochargeServer(
+                    url, log, args.server_cpu, log_level="WARNING", role=role, redis_url=args.redis_url
+                )
+                for role in ("ocpp", "api")
+            }
+    for server in servers.values():
+        server.start()
+    return servers
 
 
 async def measure(
     url: str, key: str, args: argparse.Namespace, log: Path, phases: list[tuple[str, str | None]], env: dict[str, str]
 ) -> dict[str, Any]:
     with environment(env):
-        server = AutochargeServer(url, log, args.server_cpu, log_level="WARNING")
-    server.start()
+        servers = start_servers(url, log, args, prefix=log.stem)
+    chargers_server = servers["ocpp" if "ocpp" in servers else "all"]
     workers = ProcessPoolExecutor(args.clients, mp_context=multiprocessing.get_context("spawn"))
     try:
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(workers, _ready) for _ in range(args.clients)))
         clients = []
         for i in range(args.chargers):
-            client = await OcppClient.open("127.0.0.1", server.ocpp_port, "/ocpp/" + charge_point_id(i), "1.6")
+            client = await OcppClient.open("127.0.0.1", chargers_server.ocpp_port, "/ocpp/" + charge_point_id(i), "1.6")
             await client.call(*Messages("1.6", i).boot())
             clients.append(client)
         beats = Heartbeats(clients, args.interval)
         beating = asyncio.create_task(beats.run(time.monotonic() + 1 + len(phases) * (args.duration + 1)))
         await asyncio.sleep(1)  # warm up: connections settled, first queries parsed
-        figures = {name: await phase(name, beats, server, key, query, args, workers) for name, query in phases}
+        figures = {name: await phase(name, beats, servers, key, query, args, workers) for name, query in phases}
         beating.cancel()
         for client in clients:
             client.close()
         return figures
     finally:
         workers.shutdown(cancel_futures=True)
-        server.stop()
+        for server in servers.values():
+            server.stop()
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
@@ -228,6 +257,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "chargers": args.chargers,
             "heartbeats_per_s": round(args.chargers / args.interval, 1),
             "api_clients": args.clients,
+            "processes": "ocpp + api (Redis)" if args.split else "one",
             "max_cost_query": {
                 "aliases": DEFAULT_MAX_COST // PAGE_COST,
                 "cost": DEFAULT_MAX_COST // PAGE_COST * PAGE_COST,
@@ -251,7 +281,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="API clients sending the query in a loop")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
     parser.add_argument("--unlimited", action="store_true", help="also: the abusive query with the limits lifted")
-    parser.add_argument("--server-cpu", help="pin the server to this CPU (taskset -c)")
+    parser.add_argument("--server-cpu", help="pin the server (both with --split) to this CPU (taskset -c)")
+    parser.add_argument("--split", action="store_true", help="an OCPP process and an API process, joined by Redis")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --split (loopback only)")
     args = parser.parse_args()
     if "127.0.0.1" not in args.server_url and "localhost" not in args.server_url:
         raise SystemExit("this benchmark only uses a PostgreSQL server on the loopback interface")

@@ -29,6 +29,7 @@ class LiveSession(Protocol):
     async def close(self, code: int, reason: str, *, moved: bool = False) -> None: ...
     async def remote_start(self, connector_id: int, id_tag: str) -> bool: ...
     async def remote_stop(self, ocpp_transaction_id: str) -> bool: ...
+    async def resume(self) -> None: ...
 
 
 class ConnectionRegistry:
@@ -99,6 +100,12 @@ class ConnectionRegistry:
             return False
         await session.close(CloseCode.NORMAL_CLOSURE, reason, moved=True)
         return True
+
+    async def resume(self, charge_point_id: str) -> None:
+        """The charger's connection here is current: record it so again if another process ended it meanwhile."""
+        session = self._sessions.get(charge_point_id)
+        if session is not None:
+            await session.resume()
 
     # --- domain.ports.ChargerCommands ---
 

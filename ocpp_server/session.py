@@ -189,6 +189,17 @@ class ChargerSession:
                 self._log.warning("could not record the disconnection", error=repr(error))
         self._log.info("charger disconnected")
 
+    async def resume(self) -> None:
+        """Record this connection as the charger's current one again, if another process ended it as orphaned."""
+        async with self._registry.lock(self.charge_point_id):
+            if self._registry.session(self.charge_point_id) is not self or self._connection_id is None:
+                return  # replaced or ending: its successor, or its end, owns the charger's state
+            resumed = await chargers.connection_resumed(
+                self._deps.uow(self._login.tenant_id), self.charger_id, self._connection_id, self._deps.clock
+            )
+        if resumed:
+            self._log.warning("charger connection recorded again: another process had ended it as orphaned")
+
     # --- commands, for the registry ---
 
     async def remote_start(self, connector_id: int, id_tag: str) -> bool:

@@ -95,6 +95,23 @@ async def charger_disconnected(
     return charger
 
 
+async def connection_resumed(uow: UnitOfWork, charger_id: UUID, connection_id: UUID, clock: Clock = utcnow) -> bool:
+    """Record the connection `connection_id` as current again after another process ended it as orphaned
+    (its process lost Redis past the lease TTL, but the charger stayed connected). Nothing changes while any
+    connection is recorded: this one, or a newer one. True when the charger became CONNECTED again."""
+    async with uow:
+        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
+        if charger.connection_id is not None:
+            return False
+        charger.connection_state = ConnectionState.CONNECTED
+        charger.connection_id = connection_id
+        charger.last_seen_at = clock()
+        await uow.chargers.update(charger)
+        changed(uow, charger, ChargerChange.CONNECTED)
+        await uow.commit()
+    return True
+
+
 async def end_orphaned_connections(
     uow_factory: UnitOfWorkFactory,
     recorded: Sequence[RecordedConnection],

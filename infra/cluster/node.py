@@ -121,6 +121,11 @@ class ClusterNode:
         if charge_point_id not in self._held:
             return  # it left meanwhile
         if holder is None:
+            # The lease lapsed (this node could not reach Redis for longer than the TTL), so another node may
+            # have ended the connection as orphaned: record it again first. Only then claim, so that a failure
+            # here leaves the lease to be taken again, and this step retried, by the next refresh; the fresh
+            # last-seen time keeps the other nodes' sweeps off it meanwhile.
+            await self._local.resume(charge_point_id)
             await self.claim(charge_point_id)
         elif holder != self.node_id:
             self._log.info("charger claimed by another node", charge_point_id=charge_point_id, holder=holder)

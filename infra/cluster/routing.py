@@ -20,6 +20,10 @@ class LocalChargers(Protocol):
         """Close the connection here, leaving the charger's recorded state to its connection elsewhere."""
         ...
 
+    async def resume(self, charge_point_id: str) -> None:
+        """Record the charger's connection here as current again if another process ended it meanwhile."""
+        ...
+
 
 class RoutedChargerCommands:
     """domain.ports.ChargerCommands: here if the charger is connected here, else through the holder's channel."""

@@ -29,10 +29,10 @@ def failure_throttle(
 ) -> FailureThrottleBackend:
     """None: this process's memory; redis:// or rediss://: shared by every process on that Redis and prefix.
 
-    `scope` names the counters (e.g. "identity", "address") so two throttles never share a key.
+    `scope` names the counters (e.g. "auth-failures:identity", "api-rate") so two throttles never share a key.
     """
     if redis_url is None:
         return MemoryFailureThrottle(windows(spec))
     from infra.throttle.redis import RedisFailureThrottle
 
-    return RedisFailureThrottle(redis_url, windows(spec), prefix=f"{prefix}:auth-failures:{scope}")
+    return RedisFailureThrottle(redis_url, windows(spec), prefix=f"{prefix}:{scope}")

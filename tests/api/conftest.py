@@ -10,11 +10,13 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from api.app import create_app
+from api.limits import RateLimiter
 from domain.ids import new_id
 from domain.model import ApiRole, Principal
 from domain.services.authorization import TokenFactsFromUnitOfWork
 from domain.services.deps import Deps
 from infra.pubsub.memory import MemoryEventBus
+from infra.throttle import MemoryFailureThrottle, windows
 from tests.api.fakes_api import ApiUnitOfWork, FakeDirectory
 from tests.api.harness import ADMIN_A, ADMIN_B, MAX_DEPTH, QUEUE_SIZE, READER_A, Api, FakeClock, NullJournal, serving
 from tests.unit.fakes import FakeCommands, Store
@@ -55,6 +57,9 @@ async def serving_api(**app_options: Any) -> AsyncIterator[Api]:
             tokens=TokenFactsFromUnitOfWork(uow),
             clock=clock,
         )
+        rate = app_options.pop("rate_limit", None)
+        if rate is not None:
+            app_options["rate_limiter"] = RateLimiter(rate, MemoryFailureThrottle(windows(rate)))
         app = create_app(deps, max_depth=MAX_DEPTH, metrics=CollectorRegistry(), **app_options)
         async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             yield Api(http, port, store, bus, directory, commands, clock, tenant_a, tenant_b)

@@ -152,3 +152,13 @@ async def test_an_unreachable_database_is_a_one_line_error_for_every_command(tmp
         "apikey create": (1, refused),
     }
     assert [name for name, run in runs.items() if "Traceback" in run.stderr + run.stdout] == []
+
+
+async def test_version_prints_the_installed_version_and_the_changelog_names_it() -> None:
+    from importlib.metadata import version
+
+    run = await autocharge("--version")
+
+    assert (run.code, run.stdout) == (0, f"autocharge {version('autocharge')}\n")
+    changelog = (Path(__file__).parents[2] / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {version('autocharge')} - " in changelog

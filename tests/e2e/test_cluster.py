@@ -79,9 +79,11 @@ async def redis_prefix() -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def two_nodes(redis_prefix: str, tmp_path: Path, **settings: str) -> AsyncIterator[tuple[Node, Node, str]]:
-    """Nodes A and B, ready, on a freshly migrated PostgreSQL database; (a, b, database_url). `settings` are
-    extra AUTOCHARGE_* variables for both."""
+async def two_nodes(
+    redis_prefix: str, tmp_path: Path, roles: tuple[str, str] = ("all", "all"), **settings: str
+) -> AsyncIterator[tuple[Node, Node, str]]:
+    """Nodes A and B, ready, on a freshly migrated PostgreSQL database; (a, b, database_url). `roles` are
+    A's and B's AUTOCHARGE_ROLE; `settings` are extra AUTOCHARGE_* variables for both."""
     async with throwaway_postgres() as database_url:
         env = {
             **os.environ,
@@ -100,7 +102,9 @@ async def two_nodes(redis_prefix: str, tmp_path: Path, **settings: str) -> Async
         run = uuid4().hex[:6]
         a, b = (Node(f"node-{name}-{run}", free_port(), free_port(), tmp_path / f"{name}.log") for name in "ab")
         try:
-            await asyncio.gather(a.start(env), b.start(env))
+            await asyncio.gather(
+                *(node.start({**env, "AUTOCHARGE_ROLE": role}) for node, role in zip((a, b), roles, strict=True))
+            )
             await asyncio.gather(a.ready(), b.ready())
             yield a, b, database_url
         finally:

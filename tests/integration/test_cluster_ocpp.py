@@ -17,7 +17,8 @@ from domain.commands import RemoteStartTransaction, RemoteStopTransaction
 from domain.errors import Unavailable
 from domain.ids import new_id
 from domain.model import ConnectionState, TransactionOrigin
-from domain.services import remote
+from domain.queries import RecordedConnection
+from domain.services import chargers, remote
 from infra.cluster import ClusterNode, redis_cluster
 from infra.pubsub.presence import RedisPresence
 from tests.ocpp.conftest import Env, client, eventually, raw_socket
@@ -146,3 +147,29 @@ async def test_a_stopped_node_releases_its_chargers_and_serves_no_more(cluster: 
         await cluster.a.cluster.commands.remote_start(charger, 1, "TAG")
     with pytest.raises(Unavailable):
         await remote.remote_start(a.uow(), cluster.a.cluster.commands, RemoteStartTransaction(charger.id, 1, user.id))
+
+
+async def test_a_connection_ended_as_orphaned_while_its_node_lost_redis_is_recorded_again(cluster: Cluster) -> None:
+    """A's lease lapsed (A could not reach Redis past the TTL) and B's sweep ended the charger's connection as
+    orphaned; the charger never left A. A's next refresh takes the lease back and records it CONNECTED again."""
+    a, b = cluster.a.env, cluster.b.env
+    await a.charger()
+    async with raw_socket(a) as ws:
+        await eventually_held(cluster, "a")
+        row = a.charger_row()
+        assert row.connection_id is not None
+        await cluster.presence.release("CP-1", "a")  # the lease lapsed
+        recorded = [RecordedConnection(row.tenant_id, row.id, "CP-1", row.connection_id)]
+        ended = await chargers.end_orphaned_connections(b.deps.uow, recorded, cluster.b.cluster.is_live)
+        assert ended == recorded
+        assert a.charger_row().connection_state is ConnectionState.DISCONNECTED
+
+        await cluster.a.cluster.refresh()
+
+        assert await cluster.holder() == "a"
+        resumed = a.charger_row()
+        assert (resumed.connection_state, resumed.connection_id) == (ConnectionState.CONNECTED, row.connection_id)
+        await ws.send('[2, "h1", "Heartbeat", {}]')
+        assert (await ws.recv()).startswith('[3,"h1"')
+    await eventually_held(cluster, None)
+    assert a.charger_row().connection_state is ConnectionState.DISCONNECTED  # its real end is still recorded

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from api.limits import RateLimiter
 from domain.errors import RateLimited
 from domain.services.login_throttle import CredentialKind, LoginThrottle
 from infra.throttle import failure_throttle, windows
@@ -74,7 +75,7 @@ async def test_login_throttles_of_two_processes_lock_a_charger_together(redis_ur
     counters = [
         failure_throttle(redis_url, spec, scope=scope, prefix=prefix)
         for _ in range(2)
-        for scope, spec in (("identity", "2/minute"), ("address", "100/minute"))
+        for scope, spec in (("auth-failures:identity", "2/minute"), ("auth-failures:address", "100/minute"))
     ]
     first, second = LoginThrottle(*counters[:2]), LoginThrottle(*counters[2:])
     try:
@@ -98,3 +99,23 @@ async def test_with_redis_down_nothing_is_throttled_and_nothing_raises(prefix: s
         await throttle.forgive("k")
     finally:
         await throttle.close()
+
+
+async def test_the_api_rate_of_a_key_is_counted_by_every_process_together(redis_url: str, prefix: str) -> None:
+    """Two processes' API rate limiters on one Redis: a key's third request is refused wherever it arrives,
+    another key is not affected, and a refused request does not count (after the window it gets through)."""
+    counters = [failure_throttle(redis_url, "2/second", scope="api-rate", prefix=prefix) for _ in range(2)]
+    first, second = (RateLimiter("2/second", counter) for counter in counters)
+    try:
+        assert await first.hit("ak_one") is None
+        assert await second.hit("ak_one") is None
+        refused = await first.hit("ak_one")
+        assert refused is not None and 0 < refused <= 1
+        assert await second.hit("ak_one") is not None
+        assert await second.hit("ak_two") is None
+        await asyncio.sleep(refused + 0.1)
+        assert await first.hit("ak_one") is None
+        assert await second.hit("ak_one") is None
+    finally:
+        for counter in counters:
+            await counter.close()

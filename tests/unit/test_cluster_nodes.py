@@ -55,6 +55,7 @@ class FakeLocal:
     here: set[str] = field(default_factory=set)
     sent: list[tuple[str, str, Any]] = field(default_factory=list)
     handed_over: list[tuple[str, str]] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
     accept: bool = True
     silent: bool = False
 
@@ -76,6 +77,9 @@ class FakeLocal:
         self.here.discard(charge_point_id)
         self.handed_over.append((charge_point_id, reason))
         return True
+
+    async def resume(self, charge_point_id: str) -> None:
+        self.resumed.append(charge_point_id)
 
     async def _send(self, charger: Charger, what: str, args: Any) -> bool:
         if charger.charge_point_id not in self.here:
@@ -302,6 +306,7 @@ async def test_refresh_keeps_the_lease_past_its_ttl(cluster: Cluster) -> None:
         await a.refresh()
 
     assert await cluster.presence.holder("CP-1") == "a"
+    assert cluster.locals["a"].resumed == []  # a live lease: nothing to record again
 
 
 async def test_refresh_takes_back_a_lapsed_lease(cluster: Cluster) -> None:
@@ -312,6 +317,8 @@ async def test_refresh_takes_back_a_lapsed_lease(cluster: Cluster) -> None:
     await a.refresh()
 
     assert await cluster.presence.holder("CP-1") == "a"
+    # Another node may have ended the connection as orphaned meanwhile: it is recorded again.
+    assert cluster.locals["a"].resumed == ["CP-1"]
 
 
 async def test_refresh_lets_go_of_a_charger_another_node_claimed(cluster: Cluster) -> None:
