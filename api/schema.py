@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 
 from api.chargers.mutations import ChargerMutations
 from api.chargers.queries import ChargerQueries
+from api.chargers.security import ChargerSecurityMutations
 from api.chargers.subscriptions import ChargerSubscriptions
 from api.context import Context
 from api.errors import ErrorTranslation
@@ -50,7 +51,15 @@ Query = merge_types(
     "Query", (UserQueries, VehicleQueries, ChargerQueries, TransactionQueries, LogQueries, PairingQueries)
 )
 Mutation = merge_types(
-    "Mutation", (UserMutations, VehicleMutations, ChargerMutations, PairingMutations, TransactionMutations)
+    "Mutation",
+    (
+        UserMutations,
+        VehicleMutations,
+        ChargerMutations,
+        ChargerSecurityMutations,
+        PairingMutations,
+        TransactionMutations,
+    ),
 )
 Subscription = merge_types(
     "Subscription", (LogSubscriptions, PairingSubscriptions, TransactionSubscriptions, ChargerSubscriptions)

@@ -24,8 +24,10 @@ T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, help="Autocharge back office: OCPP server, GraphQL API and tools.")
 tenant_app = typer.Typer(no_args_is_help=True, help="Manage tenants (operators, fleets).")
 apikey_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
+certs_app = typer.Typer(no_args_is_help=True, help="Certificates for OCPP over TLS (Security Profiles 2 and 3).")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(certs_app, name="certs")
 
 
 def _print_version(asked: bool) -> None:
@@ -139,8 +141,25 @@ async def _serve_until_signalled(settings: Settings, migrate: bool) -> int:
                 typer.echo(f"GraphQL  {server.api_url}/graphql", err=True)
             if settings.serves_ocpp:
                 typer.echo(f"OCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
+                if server.ocpp_tls_url is not None:
+                    typer.echo(f"OCPP TLS {server.ocpp_tls_url}/{{chargePointId}}", err=True)
         await stop.wait()
     return EXIT_FRAMES_NOT_STORED if server.frames_not_stored else 0
+
+
+def _check_tls_files(settings: Settings) -> None:
+    """A missing or unreadable certificate, key or CA file: one line and exit 2, before anything starts."""
+    if settings.ocpp_tls_cert is None or settings.ocpp_tls_key is None:
+        return
+    import ssl
+
+    from ocpp_server.tls import server_context
+
+    try:
+        server_context(settings.ocpp_tls_cert, settings.ocpp_tls_key, settings.ocpp_tls_client_ca)
+    except (OSError, ssl.SSLError) as error:  # SSLError is an OSError; named for the reader
+        typer.echo(f"error: OCPP TLS: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -158,14 +177,33 @@ def serve(
         int | None,
         typer.Option(help="Processes sharing both ports, one cluster through Redis [default: 1].", show_default=False),
     ] = None,
+    ocpp_tls_cert: Annotated[
+        str | None, typer.Option(help="Server certificate (PEM): also listen for wss://.", show_default=False)
+    ] = None,
+    ocpp_tls_key: Annotated[str | None, typer.Option(help="Its private key (PEM).", show_default=False)] = None,
+    ocpp_tls_port: Annotated[int | None, typer.Option(help="OCPP wss:// port [default: 9443].")] = None,
+    ocpp_tls_client_ca: Annotated[
+        str | None,
+        typer.Option(help="CA bundle (PEM) for chargers' client certificates (profile 3).", show_default=False),
+    ] = None,
 ) -> None:
     """Run the OCPP server and the GraphQL API until SIGTERM or Ctrl-C.
 
     Exits 0 once everything is stopped and every OCPP frame is stored; 3 when frames could not be stored.
     """
     settings = _settings(
-        host=host, api_port=api_port, ocpp_port=ocpp_port, database_url=database_url, role=role, workers=workers
+        host=host,
+        api_port=api_port,
+        ocpp_port=ocpp_port,
+        database_url=database_url,
+        role=role,
+        workers=workers,
+        ocpp_tls_cert=ocpp_tls_cert,
+        ocpp_tls_key=ocpp_tls_key,
+        ocpp_tls_port=ocpp_tls_port,
+        ocpp_tls_client_ca=ocpp_tls_client_ca,
     )
+    _check_tls_files(settings)
     configure_logging(settings.log_level, settings.log_format)
     if settings.workers > 1:
         from autocharge.workers import supervise
@@ -226,6 +264,32 @@ def apikey_create(
         typer.echo(f"{secret}\n(role {key.role}; store it now: it is not shown again)")
 
 
+@certs_app.command("dev")
+def certs_dev(
+    out: Annotated[str, typer.Option("--out", help="The folder to write the PEM files to (created if needed).")],
+    host: Annotated[str, typer.Option(help="The OCPP server's host name, for its certificate.")] = "localhost",
+    charger: Annotated[
+        list[str] | None,
+        typer.Option("--charger", help="A chargePointId to make a client certificate for; repeatable."),
+    ] = None,
+) -> None:
+    """Write a development CA, a server certificate for HOST and a client certificate per charger (not for
+    production: the CA key is written beside it)."""
+    from pathlib import Path
+
+    from autocharge.certs import write_dev_ca
+
+    try:
+        made = write_dev_ca(Path(out), host, tuple(charger or ()))
+    except (ValueError, OSError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"CA       {made.ca.certificate}  (key {made.ca.key})")
+    typer.echo(f"server   {made.server.certificate}  (key {made.server.key})")
+    for cpid, pair in made.chargers.items():
+        typer.echo(f"{cpid:<8} {pair.certificate}  (key {pair.key})")
+
+
 class OcppVersion(enum.StrEnum):
     v16 = "1.6"
     v201 = "2.0.1"
@@ -239,12 +303,33 @@ def simulate(
     password: Annotated[str | None, typer.Option(help="HTTP Basic password (Security Profile 1).")] = None,
     sessions: Annotated[int, typer.Option(min=1)] = 1,
     meter_values: Annotated[int, typer.Option(min=0)] = 3,
+    ca_file: Annotated[
+        str | None,
+        typer.Option(help="wss://: the CA (PEM) to trust the server by [default: the system's].", show_default=False),
+    ] = None,
+    cert: Annotated[
+        str | None, typer.Option(help="wss://: client certificate (PEM), Security Profile 3.", show_default=False)
+    ] = None,
+    key: Annotated[str | None, typer.Option(help="The client certificate's key (PEM).", show_default=False)] = None,
 ) -> None:
     """Simulate an Autocharge DC charger: boot, plug in, authorize with the vehicle's MAC, charge, stop."""
+    import ssl
+
+    from autocharge.simulator import EXIT_USAGE, client_context
     from autocharge.simulator import simulate as run_simulation
 
     _line_buffered_stdout()
-    code = asyncio.run(run_simulation(url, mac, ocpp.value, password, sessions, meter_values))
+    tls = None
+    if url.startswith("wss://"):
+        try:
+            tls = client_context(ca_file, cert, key)
+        except (ValueError, OSError, ssl.SSLError) as error:
+            typer.echo(f"error: TLS: {error}")
+            raise typer.Exit(EXIT_USAGE) from None
+    elif ca_file or cert or key:
+        typer.echo("error: --ca-file, --cert and --key are for wss:// URLs")
+        raise typer.Exit(EXIT_USAGE)
+    code = asyncio.run(run_simulation(url, mac, ocpp.value, password, sessions, meter_values, tls=tls))
     raise typer.Exit(code)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 from collections.abc import Coroutine, Iterator
 from types import TracebackType
 from typing import Any, Self
@@ -31,6 +32,7 @@ from infra.db.unit_of_work import SqlUnitOfWorkFactory
 from infra.pubsub import bus_from_url
 from infra.throttle import AuthRefusalMetrics, failure_throttle
 from ocpp_server import ConnectionRegistry, OcppServer
+from ocpp_server.tls import server_context
 
 log = structlog.get_logger(__name__)
 
@@ -130,6 +132,8 @@ class Autocharge:
             call_flood_close_after=settings.ocpp_call_flood_close_after,
             trusted_proxies=settings.trusted_proxy_networks,
             reuse_port=settings.reuse_port,
+            tls=_ocpp_tls(settings),
+            tls_port=settings.ocpp_tls_port,
         )
         self.asgi = create_app(
             self.deps,
@@ -206,6 +210,12 @@ class Autocharge:
         return self.ocpp.port
 
     @property
+    def ocpp_tls_url(self) -> str | None:
+        """wss://HOST:PORT/ocpp, when the OCPP server listens for TLS."""
+        port = self.ocpp.tls_port
+        return None if port is None else f"wss://{self.settings.host}:{port}/ocpp"
+
+    @property
     def api_url(self) -> str:
         return f"http://{self.settings.host}:{self.api_port}"
 
@@ -236,6 +246,7 @@ class Autocharge:
             "autocharge_started",
             api=self.api_url,
             ocpp=self.ocpp_url if self.settings.serves_ocpp else None,
+            ocpp_tls=self.ocpp_tls_url,  # None unless listening for wss://
             node=self.settings.node_id,
             role=self.settings.role,
         )
@@ -264,6 +275,13 @@ class Autocharge:
             await throttle.close()
         await self.database.dispose()
         log.info("autocharge_stopped", node=self.settings.node_id)
+
+
+def _ocpp_tls(settings: Settings) -> ssl.SSLContext | None:
+    """The wss:// listener's context when a certificate is configured; a missing or bad file fails start-up."""
+    if settings.ocpp_tls_cert is None or settings.ocpp_tls_key is None:
+        return None
+    return server_context(settings.ocpp_tls_cert, settings.ocpp_tls_key, settings.ocpp_tls_client_ca)
 
 
 async def prepare_database(settings: Settings) -> None:

@@ -83,6 +83,14 @@ class Settings(BaseSettings):
     ocpp_call_burst: int = Field(default=40, ge=1)
     # A charger whose CALLs are refused this many times within ten seconds is closed with 1008.
     ocpp_call_flood_close_after: int = Field(default=100, ge=1)
+    # OCPP over TLS (Security Profiles 2 and 3): with a certificate and its key (PEM files), chargers may also
+    # connect with wss:// on ocpp_tls_port. A charger of profile 2 or 3 must.
+    ocpp_tls_cert: str | None = None
+    ocpp_tls_key: str | None = None
+    ocpp_tls_port: int = Field(default=9443, ge=0, le=65535)
+    # The CA bundle (PEM) that chargers' client certificates are verified against (profile 3). Unset: no client
+    # certificate is asked for, so no charger can meet profile 3.
+    ocpp_tls_client_ca: str | None = None
 
     # Failed logins (charger passwords, API keys), limits notation, fixed windows: past it, refused unchecked.
     # Per identity (a chargePointId, an API key's prefix), and per source address.
@@ -143,6 +151,14 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
         return networks(self.trusted_proxies)
+
+    @model_validator(mode="after")
+    def _tls_complete(self) -> Self:
+        if (self.ocpp_tls_cert is None) != (self.ocpp_tls_key is None):
+            raise ValueError("ocpp_tls_cert and ocpp_tls_key go together: set both, or neither")
+        if self.ocpp_tls_client_ca is not None and self.ocpp_tls_cert is None:
+            raise ValueError("ocpp_tls_client_ca needs ocpp_tls_cert and ocpp_tls_key (client certificates need TLS)")
+        return self
 
     @model_validator(mode="after")
     def _refresh_within_ttl(self) -> Self:

@@ -37,7 +37,14 @@ def worker_environment(settings: Settings, index: int) -> dict[str, str]:
         "NODE_ID": f"{settings.node_id}-w{index}",
         "WORKERS": "1",
         "REUSE_PORT": "true",
+        "OCPP_TLS_PORT": str(settings.ocpp_tls_port),
     }
+    tls_files = {
+        "OCPP_TLS_CERT": settings.ocpp_tls_cert,
+        "OCPP_TLS_KEY": settings.ocpp_tls_key,
+        "OCPP_TLS_CLIENT_CA": settings.ocpp_tls_client_ca,
+    }
+    values |= {name: str(path) for name, path in tls_files.items() if path is not None}
     return {**os.environ, **{f"AUTOCHARGE_{name}": value for name, value in values.items()}}
 
 

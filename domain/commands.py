@@ -87,6 +87,12 @@ class SetAutochargeSupported:
 
 
 @dataclass(frozen=True, slots=True)
+class SetChargerSecurityProfile:
+    charger_id: UUID
+    profile: int
+
+
+@dataclass(frozen=True, slots=True)
 class StartPairing:
     vehicle_id: UUID
     charger_id: UUID

@@ -36,6 +36,7 @@ class ChargerLogin:
     charger_id: UUID
     charge_point_id: str
     password_hash: str | None
+    security_profile: int = 0  # see domain.security_profiles
 
 
 @dataclass(frozen=True, slots=True)

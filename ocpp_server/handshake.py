@@ -1,4 +1,5 @@
-"""The opening handshake: which charger is calling (the URL's last segment), and is it who it says (Basic auth)."""
+"""The opening handshake: which charger is calling (the URL's last segment), is it who it says (Basic auth or a
+client certificate), and does its connection meet its security profile (TLS, the certificate)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from domain.errors import RateLimited, Unavailable
 from domain.ports import Directory
 from domain.queries import ChargerLogin
 from domain.secrets import password_matches
+from domain.security_profiles import password_required, shortfall
 from domain.services.login_throttle import CredentialKind, LoginThrottle
 from ocpp_server.client_address import ClientAddresses
 from ocpp_server.metrics import OcppMetrics
+from ocpp_server.tls import transport_of
 
 logger = structlog.get_logger(__name__)
 
@@ -103,7 +106,12 @@ class Handshake:
             return self._refuse(
                 connection, request, HTTPStatus.NOT_FOUND, "unknown", f"Unknown charger {charge_point_id}"
             )
-        if login.password_hash is not None and not await self._password_ok(request, login):
+        # The profile first: over plain ws, a profile 2 or 3 charger's password must not even be looked at.
+        missing = shortfall(login, transport_of(connection))
+        if missing is not None:
+            text = f"Security profile {login.security_profile} not met: {missing.value.replace('_', ' ')}"
+            return self._unauthorized(connection, request, "security_profile", text, reason=missing.value)
+        if password_required(login) and not await self._password_ok(request, login):
             return self._unauthorized(connection, request, "unauthorized", "Wrong or missing password")
         self._logins[connection] = login
         self._metrics.handshakes.labels("accepted").inc()
@@ -123,16 +131,24 @@ class Handshake:
         text: str,
         *,
         retry_after: float | None = None,
+        reason: str | None = None,
     ) -> Response:
-        response = self._refuse(connection, request, HTTPStatus.UNAUTHORIZED, outcome, text)
+        response = self._refuse(connection, request, HTTPStatus.UNAUTHORIZED, outcome, text, reason=reason)
         response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
         if retry_after is not None:
             response.headers["Retry-After"] = str(int(retry_after))
         return response
 
     def _refuse(
-        self, connection: ServerConnection, request: Request, status: HTTPStatus, outcome: str, text: str
+        self,
+        connection: ServerConnection,
+        request: Request,
+        status: HTTPStatus,
+        outcome: str,
+        text: str,
+        *,
+        reason: str | None = None,
     ) -> Response:
         self._metrics.handshakes.labels(outcome).inc()
-        logger.info("ocpp handshake refused", status=int(status), path=request.path)
+        logger.info("ocpp handshake refused", status=int(status), path=request.path, reason=reason or outcome)
         return connection.respond(status, text + "\n")

@@ -1,11 +1,13 @@
-"""The OCPP websocket server: ws://HOST:PORT/ocpp/{chargePointId}, OCPP 1.6J and 2.0.1 on one port."""
+"""The OCPP websocket server: ws://HOST:PORT/ocpp/{chargePointId}, OCPP 1.6J and 2.0.1 on one port; with a
+certificate, wss://HOST:TLS_PORT/ocpp/{chargePointId} as well (Security Profiles 2 and 3)."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -38,6 +40,9 @@ class OcppServer:
     Choices a charger can observe:
     - no common subprotocol (or none offered): the handshake is refused with HTTP 400;
     - unknown chargePointId or a path outside /ocpp/: 404; missing or wrong Basic password: 401; directory down: 503;
+    - a connection short of the charger's security profile (plain ws for profile 2 or 3; for 3, no client
+      certificate or one whose CN is another chargePointId): 401, logged with the reason; a client certificate
+      that the CA did not sign fails the TLS handshake itself, before any HTTP;
     - too many wrong passwords for the charger or from the address (deps.logins): 401 with Retry-After, the
       password unchecked, whether right or wrong (the address: X-Forwarded-For's, from a trusted proxy);
     - a connection that has not finished its opening handshake within handshake_timeout_seconds: dropped;
@@ -75,6 +80,8 @@ class OcppServer:
         call_flood_close_after: int = 100,
         trusted_proxies: Sequence[IpNetwork] = (),
         reuse_port: bool = False,
+        tls: ssl.SSLContext | None = None,
+        tls_port: int = 9443,
     ) -> None:
         self._deps = deps
         self._registry = registry
@@ -93,7 +100,10 @@ class OcppServer:
         self._reuse_port = reuse_port  # several processes on this host share the port
         self._metrics = OcppMetrics(metrics_registry or CollectorRegistry())
         self._handshake = Handshake(deps.directory, self._metrics, deps.logins, ClientAddresses(trusted_proxies))
+        self._tls = tls  # None: plain ws only
+        self._tls_port = tls_port
         self._server: Server | None = None
+        self._tls_server: Server | None = None
 
     @property
     def registry(self) -> ConnectionRegistry:
@@ -106,15 +116,32 @@ class OcppServer:
             raise RuntimeError("the OCPP server is not started")
         return int(self._server.sockets[0].getsockname()[1])
 
+    @property
+    def tls_port(self) -> int | None:
+        """The bound wss:// port; None without TLS."""
+        if self._tls_server is None:
+            return None
+        return int(self._tls_server.sockets[0].getsockname()[1])
+
     async def start(self) -> None:
         if self._server is not None:
             return
         for version, charge_point in CHARGE_POINTS.items():  # not on the first charger's calls
             precompile(version, list(handlers_of(charge_point)))
-        self._server = await serve(
+        self._server = await self._listen(self._port, None)
+        if self._tls is not None:
+            self._tls_server = await self._listen(self._tls_port, self._tls)
+        logger.info("ocpp server listening", host=self._host, port=self.port, tls_port=self.tls_port)
+
+    async def _listen(self, port: int, tls: ssl.SSLContext | None) -> Server:
+        # The TLS handshake comes before websockets' open_timeout starts: the event loop times it (default 60 s).
+        tls_options: dict[str, Any] = {}
+        if tls is not None:
+            tls_options = {"ssl": tls, "ssl_handshake_timeout": self._handshake_timeout}
+        return await serve(
             self._handle,
             self._host,
-            self._port,
+            port,
             subprotocols=list(SUBPROTOCOLS),
             process_request=self._handshake,
             max_size=self._max_frame_bytes,  # a bigger frame closes the connection with 1009
@@ -126,16 +153,19 @@ class OcppServer:
             close_timeout=self._ping_timeout or DEFAULT_CLOSE_TIMEOUT_SECONDS,
             open_timeout=self._handshake_timeout,  # TCP opened but no upgrade (or a slow one): dropped
             reuse_port=self._reuse_port,
+            **tls_options,
         )
-        logger.info("ocpp server listening", host=self._host, port=self.port)
 
     async def stop(self) -> None:
         """Close every charger with 1001 and wait until each session has recorded its disconnection."""
         if self._server is None:
             return
-        server, self._server = self._server, None
-        server.close(close_connections=True, code=CloseCode.GOING_AWAY, reason="server shutting down")
-        await server.wait_closed()
+        servers = [server for server in (self._server, self._tls_server) if server is not None]
+        self._server = self._tls_server = None
+        for server in servers:
+            server.close(close_connections=True, code=CloseCode.GOING_AWAY, reason="server shutting down")
+        for server in servers:
+            await server.wait_closed()
         logger.info("ocpp server stopped")
 
     async def __aenter__(self) -> Self:

@@ -40,6 +40,10 @@ class Charger:
     model: str | None
     firmware_version: str | None
     last_seen_at: datetime | None
+    security_profile: int = strawberry.field(
+        description="the lowest OCPP security profile it may connect with: 0 none, 1 Basic auth, 2 TLS + Basic auth, "
+        "3 TLS with a client certificate"
+    )
     uuid: strawberry.Private[UUID]
 
     @classmethod
@@ -55,6 +59,7 @@ class Charger:
             model=charger.model,
             firmware_version=charger.firmware_version,
             last_seen_at=charger.last_seen_at,
+            security_profile=charger.security_profile,
             uuid=charger.id,
         )
 

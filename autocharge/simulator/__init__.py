@@ -19,6 +19,7 @@ from autocharge.simulator._simulate import (
     EXIT_USAGE,
     simulate,
 )
+from autocharge.simulator._tls import client_context
 from autocharge.simulator._tokens import IdToken, OcppVersion, parse_version, token_for_mac
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Step",
     "basic_auth",
     "charge_point_id_from_url",
+    "client_context",
     "parse_version",
     "printing",
     "silent",

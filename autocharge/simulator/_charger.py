@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from types import TracebackType
@@ -68,6 +69,7 @@ class SimulatedCharger:
         connectors: int = 1,
         meter_wh: int = 0,
         response_timeout: float = 30,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.url = url
         self.ocpp_version: OcppVersion = ocpp_version
@@ -79,6 +81,7 @@ class SimulatedCharger:
         self.remote_stops: asyncio.Queue[RemoteTransaction] = asyncio.Queue()
         self.errors: list[BaseException] = []  # what failed in the background (remote commands)
         self._password = password
+        self._tls = tls  # for wss:// (see client_context)
         self._reporter = reporter
         self._connectors = range(1, connectors + 1)
         self._timeout = response_timeout
@@ -96,7 +99,7 @@ class SimulatedCharger:
     # --- connection ---
 
     async def __aenter__(self) -> SimulatedCharger:
-        self._connection = await open_connection(self.url, self.ocpp_version, self._password)
+        self._connection = await open_connection(self.url, self.ocpp_version, self._password, tls=self._tls)
         make = V16Driver if self.ocpp_version == "1.6" else V201Driver
         self._driver = make(self.charge_point_id, self._connection, self, self._reporter, self._timeout)
         self._reader = asyncio.create_task(self._driver.serve(), name=f"ocpp-{self.charge_point_id}")

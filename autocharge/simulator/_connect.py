@@ -1,9 +1,12 @@
-"""Opening a charger's websocket the way OCPP-J asks: a subprotocol, and Basic auth for Security Profile 1."""
+"""Opening a charger's websocket the way OCPP-J asks: a subprotocol, Basic auth (Security Profiles 1 and 2), and
+TLS with or without a client certificate (profiles 2 and 3)."""
 
 from __future__ import annotations
 
 import base64
+import ssl
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -28,12 +31,15 @@ def basic_auth(charge_point_id: str, password: str) -> str:
     return f"Basic {credentials}"
 
 
-def _explain(status: int, charge_point_id: str, password: str | None) -> str:
+def _explain(status: int, charge_point_id: str, password: str | None, body: bytes | bytearray = b"") -> str:
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = ""
     prefix = f"the server refused the connection: HTTP {status} {phrase}".rstrip()
+    said = body.decode(errors="replace").strip()
+    if status == HTTPStatus.UNAUTHORIZED and said.startswith("Security profile"):
+        return f"{prefix} ({said})"  # e.g. wss:// needed, or a client certificate
     if status == HTTPStatus.UNAUTHORIZED:
         hint = "give the charger's password with --password" if password is None else "the password is wrong"
         return f"{prefix} ({hint}; the username sent is {charge_point_id!r})"
@@ -45,19 +51,34 @@ def _explain(status: int, charge_point_id: str, password: str | None) -> str:
 
 
 async def open_connection(
-    url: str, ocpp_version: OcppVersion, password: str | None = None, open_timeout: float = 10
+    url: str,
+    ocpp_version: OcppVersion,
+    password: str | None = None,
+    open_timeout: float = 10,
+    tls: ssl.SSLContext | None = None,
 ) -> ClientConnection:
-    """Connect and check the server chose our subprotocol; raise ConnectionRejected saying why not."""
+    """Connect and check the server chose our subprotocol; raise ConnectionRejected saying why not.
+
+    `tls` is for wss:// URLs (see client_context); without it, wss:// trusts the system's CAs.
+    """
     charge_point_id = charge_point_id_from_url(url)
     subprotocol = SUBPROTOCOLS[ocpp_version]
     headers = {"Authorization": basic_auth(charge_point_id, password)} if password is not None else None
+    if tls is not None and not url.startswith("wss://"):
+        raise ConnectionRejected(f"{url!r}: a CA file or client certificate needs a wss:// URL")
+    options: dict[str, Any] = {} if tls is None else {"ssl": tls}  # websockets refuses ssl=None for wss://
     try:
         connection = await connect(
-            url, subprotocols=[Subprotocol(subprotocol)], additional_headers=headers, open_timeout=open_timeout
+            url,
+            subprotocols=[Subprotocol(subprotocol)],
+            additional_headers=headers,
+            open_timeout=open_timeout,
+            **options,
         )
     except InvalidStatus as error:
         status = error.response.status_code
-        raise ConnectionRejected(_explain(status, charge_point_id, password), status) from error
+        explained = _explain(status, charge_point_id, password, error.response.body)
+        raise ConnectionRejected(explained, status) from error
     except InvalidURI as error:
         raise ConnectionRejected(f"{url!r} is not a ws:// or wss:// URL") from error
     except (OSError, TimeoutError, InvalidHandshake) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 
 from autocharge.simulator._charger import ACCEPTED, SessionResult, SimulatedCharger
@@ -26,8 +27,10 @@ async def simulate(
     sessions: int = 1,
     meter_values: int = 3,
     out: Callable[[str], object] = print,
+    tls: ssl.SSLContext | None = None,
 ) -> int:
     """Boot a simulated charger on `url` and run `sessions` Autocharge sessions for `mac`; return an exit code.
+    `tls`: for a wss:// URL, the server to trust and the client certificate to present (see client_context).
 
     Every message and answer is written to `out`; the last line says what happened, and on
     failure what to do about it.
@@ -44,7 +47,7 @@ async def simulate(
 
     energy = 0
     try:
-        async with SimulatedCharger(url, version, password, reporter=printing(out)) as charger:
+        async with SimulatedCharger(url, version, password, reporter=printing(out), tls=tls) as charger:
             boot = await charger.boot()
             if boot != ACCEPTED:
                 out(f"error: the server answered BootNotification with {boot}, so the charger may not charge")

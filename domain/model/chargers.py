@@ -23,6 +23,8 @@ class Charger(Entity):
     charge_point_id: str
     name: str
     password_hash: str | None = None
+    # The lowest OCPP security profile it may connect with (domain.security_profiles).
+    security_profile: int = 0
     autocharge_supported: bool = False
     connection_state: ConnectionState = ConnectionState.NEVER_CONNECTED
     ocpp_version: str | None = None

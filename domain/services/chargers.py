@@ -14,6 +14,7 @@ from domain.model import Charger, ConnectionState, Connector
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.queries import RecordedConnection
 from domain.secrets import hash_password
+from domain.security_profiles import initial_profile
 from domain.services._common import found, snapshot
 
 # The identity is the last segment of the charger's websocket URL: keep it URL-safe and OCPP-sized.
@@ -42,6 +43,7 @@ async def register_charger(uow: UnitOfWork, cmd: RegisterCharger, clock: Clock =
             charge_point_id=cpid,
             name=name,
             password_hash=hash_password(cmd.password) if cmd.password else None,
+            security_profile=initial_profile(cmd.password is not None),
             autocharge_supported=cmd.autocharge_supported,
             created_at=clock(),
         )

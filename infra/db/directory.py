@@ -53,6 +53,7 @@ class SqlDirectory:
             chargers.c.id.label("charger_id"),
             chargers.c.charge_point_id,
             chargers.c.password_hash,
+            chargers.c.security_profile,
         ).where(chargers.c.charge_point_id == charge_point_id)
         row = (await self._read(query)).mappings().first()
         return None if row is None else from_row(ChargerLogin, row)

@@ -194,6 +194,7 @@ class ChargerRow(SQLModel, table=True):
     charge_point_id: str = _str(128)
     name: str = _str(200)
     password_hash: str | None = _str(256)
+    security_profile: int
     autocharge_supported: bool
     connection_state: str = _str(32)
     ocpp_version: str | None = _str(16)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from autocharge.certs import DevCertificates, write_dev_ca
 from autocharge.main import Autocharge
 from tests.databases import MigratedDatabases, migrated_databases  # noqa: F401  (a fixture)
 from tests.e2e.harness import TenantAccess, running, tenant_access, test_settings
@@ -30,3 +31,15 @@ async def acme(server: Autocharge) -> TenantAccess:
 @pytest.fixture
 async def globex(server: Autocharge) -> TenantAccess:
     return await tenant_access(server, "Globex Charging")
+
+
+@pytest.fixture(scope="session")
+def dev_certificates(tmp_path_factory: pytest.TempPathFactory) -> DevCertificates:
+    """`autocharge certs dev`'s CA, server certificate (127.0.0.1) and client certificates for CP-1 and CP-2."""
+    return write_dev_ca(tmp_path_factory.mktemp("dev-ca"), "127.0.0.1", ("CP-1", "CP-2"))
+
+
+@pytest.fixture(scope="session")
+def foreign_certificates(tmp_path_factory: pytest.TempPathFactory) -> DevCertificates:
+    """Another CA, with a client certificate for CP-1 that the server's CA did not sign."""
+    return write_dev_ca(tmp_path_factory.mktemp("foreign-ca"), "127.0.0.1", ("CP-1",))

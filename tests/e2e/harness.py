@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -163,17 +164,26 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) 
 
 @asynccontextmanager
 async def raw_connection(
-    server: Autocharge, cpid: str, version: str = "1.6", password: str | None = None
+    server: Autocharge,
+    cpid: str,
+    version: str = "1.6",
+    password: str | None = None,
+    *,
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[Any]:
-    """A bare OCPP-J websocket (websockets' ClientConnection), for frames a well-behaved charger never sends."""
+    """A bare OCPP-J websocket (websockets' ClientConnection), for frames a well-behaved charger never sends.
+    With `tls` (a client context: trusted CAs, maybe a client certificate), over wss:// to the TLS port."""
     from websockets.asyncio.client import connect
     from websockets.typing import Subprotocol
 
     from autocharge.simulator import basic_auth
 
     headers = {"Authorization": basic_auth(cpid, password)} if password is not None else None
-    url = f"{server.ocpp_url}/{cpid}"
-    async with connect(url, subprotocols=[Subprotocol(f"ocpp{version}")], additional_headers=headers) as ws:
+    base = server.ocpp_url if tls is None else server.ocpp_tls_url
+    assert base is not None, "the server does not listen for TLS"
+    async with connect(
+        f"{base}/{cpid}", subprotocols=[Subprotocol(f"ocpp{version}")], additional_headers=headers, ssl=tls
+    ) as ws:
         yield ws
 
 
@@ -187,15 +197,23 @@ async def exchange(ws: Any, frame: str | list[Any]) -> list[Any]:
 
 
 @asynccontextmanager
-async def ocpp_charge_point(server: Autocharge, cpid: str, version: str = "1.6") -> AsyncIterator[Any]:
-    """The `ocpp` package's own ChargePoint (ocpp.v16 or ocpp.v201) on this server, its receive loop running."""
+async def ocpp_charge_point(
+    server: Autocharge,
+    cpid: str,
+    version: str = "1.6",
+    password: str | None = None,
+    *,
+    tls: ssl.SSLContext | None = None,
+) -> AsyncIterator[Any]:
+    """The `ocpp` package's own ChargePoint (ocpp.v16 or ocpp.v201) on this server, its receive loop running;
+    over wss:// with `tls` (see raw_connection)."""
     import contextlib
 
     from ocpp import v16, v201
     from websockets.exceptions import ConnectionClosed
 
     make = v16.ChargePoint if version == "1.6" else v201.ChargePoint
-    async with raw_connection(server, cpid, version) as ws:
+    async with raw_connection(server, cpid, version, password, tls=tls) as ws:
         charge_point = make(cpid, ws, response_timeout=10)
         receiving = asyncio.create_task(charge_point.start())
         try:

@@ -81,15 +81,15 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def serving(env: dict[str, str], tmp_path: Path, *options: str) -> AsyncIterator[Served]:
-    """`autocharge serve [options]` on two free ports, once it answers /health; killed at the end if still
+async def serving(env: dict[str, str], tmp_path: Path, *flags: str) -> AsyncIterator[Served]:
+    """`autocharge serve` on two free ports (and `flags`), once it answers /health; killed at the end if still
     running."""
     api_port, ocpp_port = free_port(), free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
             AUTOCHARGE,
-            *("serve", "--api-port", str(api_port), "--ocpp-port", str(ocpp_port), *options),
+            *("serve", "--api-port", str(api_port), "--ocpp-port", str(ocpp_port), *flags),
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=stderr,
