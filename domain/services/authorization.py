@@ -55,6 +55,8 @@ async def _judge_vehicle_token(
         changed(uow, charger, ChargerChange.UPDATED)
     if allow_capture:
         await capture(uow, charger, evccid, now)
+    if evccid.ambiguity is not None:  # matches no vehicle, and is not worth listing as one to pair
+        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
     known = await uow.identifiers.by_value_with_vehicles(evccid.value)
     verdict = _verdict_on_record(known, evccid.value)
     if verdict is None:
@@ -133,6 +135,8 @@ async def _judge_without_recording(tokens: TokenFacts, tenant_id: UUID, cmd: Aut
     facts = await tokens.of_vehicle_token(tenant_id, cmd.charger_id, evccid.value)
     if facts is None or not facts.autocharge_supported or facts.pairing_waiting:
         return None  # an unknown charger (NotFound), a charger to mark, a token perhaps to capture
+    if evccid.ambiguity is not None:
+        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
     return _verdict_on_record(facts.known, evccid.value)  # None: unrecognised, to be recorded
 
 
