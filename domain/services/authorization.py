@@ -16,6 +16,7 @@ from domain.ports import TokenFacts, UnitOfWork, UnitOfWorkFactory
 from domain.queries import VehicleTokenFacts
 from domain.services._common import found
 from domain.services.chargers import changed
+from domain.services.concurrent_use import check_concurrent, refuse_concurrent
 from domain.services.pairing import PairingRaceLost, capture
 
 
@@ -29,6 +30,7 @@ class Verdict:
     user_id: UUID | None = None
     vehicle_id: UUID | None = None
     remote_start: RemoteStart | None = None
+    in_use_on: UUID | None = None  # ConcurrentTx: the charger where the token is charging now
 
     @property
     def accepted(self) -> bool:
@@ -62,7 +64,7 @@ async def _judge_vehicle_token(
     if verdict is None:
         await uow.unrecognised.record(charger.id, evccid.value, now)
         return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
-    return verdict
+    return await check_concurrent(uow, charger.id, verdict)
 
 
 def _verdict_on_record(known: list[tuple[VehicleIdentifier, Vehicle | None]], value: str) -> Verdict | None:
@@ -90,7 +92,8 @@ async def _judge_rfid(uow: UnitOfWork, charger: Charger, id_tag: str, now: datet
     if tag is None:
         return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.RFID, id_tag)
     vehicle_id = await only_active_vehicle(uow, tag.user_id)
-    return Verdict(AuthorizationStatus.ACCEPTED, TransactionOrigin.RFID, id_tag, tag.user_id, vehicle_id)
+    verdict = Verdict(AuthorizationStatus.ACCEPTED, TransactionOrigin.RFID, id_tag, tag.user_id, vehicle_id)
+    return await check_concurrent(uow, charger.id, verdict)
 
 
 async def only_active_vehicle(uow: UnitOfWork, user_id: UUID) -> UUID | None:
@@ -137,7 +140,8 @@ async def _judge_without_recording(tokens: TokenFacts, tenant_id: UUID, cmd: Aut
         return None  # an unknown charger (NotFound), a charger to mark, a token perhaps to capture
     if evccid.ambiguity is not None:
         return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
-    return _verdict_on_record(facts.known, evccid.value)  # None: unrecognised, to be recorded
+    verdict = _verdict_on_record(facts.known, evccid.value)
+    return None if verdict is None else refuse_concurrent(verdict, facts.in_use_on)  # None: unrecognised, to record
 
 
 class TokenFactsFromUnitOfWork:
@@ -153,4 +157,5 @@ class TokenFactsFromUnitOfWork:
                 return None
             waiting = await uow.pairing.waiting_on_charger(charger_id) is not None
             known = await uow.identifiers.by_value_with_vehicles(value)
-            return VehicleTokenFacts(charger.autocharge_supported, waiting, known)
+            in_use_on = await uow.transactions.in_use_elsewhere(value, charger_id)
+            return VehicleTokenFacts(charger.autocharge_supported, waiting, known, in_use_on)

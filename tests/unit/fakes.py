@@ -13,6 +13,7 @@ from uuid import UUID
 from domain.errors import Conflict
 from domain.events import DomainEvent
 from domain.model import (
+    AuthorizationStatus,
     Charger,
     Connector,
     PairingSession,
@@ -208,6 +209,19 @@ class FakeTransactions(_Repo):
     async def by_ocpp_id(self, charger_id: UUID, ocpp_transaction_id: str) -> Transaction | None:
         return next(
             (t for t in self.mine() if t.charger_id == charger_id and t.ocpp_transaction_id == ocpp_transaction_id),
+            None,
+        )
+
+    async def in_use_elsewhere(self, id_tag: str, charger_id: UUID) -> UUID | None:
+        return next(
+            (
+                t.charger_id
+                for t in self.mine()
+                if t.id_tag == id_tag
+                and t.is_active
+                and t.authorization is AuthorizationStatus.ACCEPTED
+                and t.charger_id != charger_id
+            ),
             None,
         )
 
