@@ -115,6 +115,14 @@ class UnrecognisedIdentifierRepository(Protocol):
         """Most recently seen first."""
         ...
 
+    async def last_on_charger(self, charger_id: UUID, since: datetime) -> UnrecognisedIdentifier | None:
+        """The charger's most recently seen row, if it was seen at or after `since`."""
+        ...
+
+    async def suggest(self, row: UnrecognisedIdentifier) -> None:
+        """Store the row's suggested user, vehicle and time (nothing else of it changes)."""
+        ...
+
 
 class TransactionRepository(Protocol):
     async def get(self, transaction_id: UUID) -> Transaction | None: ...

@@ -18,6 +18,7 @@ from domain.services._common import found
 from domain.services.chargers import changed
 from domain.services.concurrent_use import check_concurrent, refuse_concurrent
 from domain.services.pairing import PairingRaceLost, capture
+from domain.services.suggestions import learn_from_tap
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ async def _judge_rfid(uow: UnitOfWork, charger: Charger, id_tag: str, now: datet
     tag = await uow.rfid_tags.by_tag(id_tag)
     if tag is None:
         return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.RFID, id_tag)
+    await learn_from_tap(uow, charger.id, tag.user_id, now)
     vehicle_id = await only_active_vehicle(uow, tag.user_id)
     verdict = Verdict(AuthorizationStatus.ACCEPTED, TransactionOrigin.RFID, id_tag, tag.user_id, vehicle_id)
     return await check_concurrent(uow, charger.id, verdict)

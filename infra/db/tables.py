@@ -229,6 +229,9 @@ class UnrecognisedIdentifierRow(SQLModel, table=True):
     first_seen_at: datetime = _time()
     last_seen_at: datetime = _time()
     times_seen: int
+    suggested_user_id: UUID | None = _uuid(foreign_key="users.id")
+    suggested_vehicle_id: UUID | None = _uuid(foreign_key="vehicles.id")
+    suggested_at: datetime | None = _time()
 
 
 class TransactionRow(SQLModel, table=True):

@@ -193,6 +193,17 @@ class FakeUnrecognised(_Repo):
         rows = [r for r in self.mine() if charger_id is None or r.charger_id == charger_id]
         return sorted(rows, key=lambda r: r.last_seen_at, reverse=True)[:limit]
 
+    async def last_on_charger(self, charger_id: UUID, since: datetime) -> UnrecognisedIdentifier | None:
+        recent = [r for r in await self.latest(charger_id, len(self.rows)) if r.last_seen_at >= since]
+        return recent[0] if recent else None
+
+    async def suggest(self, row: UnrecognisedIdentifier) -> None:
+        stored = self.rows.get((self.uow.tenant_id, row.charger_id, row.value))
+        if stored is not None:
+            stored.suggested_user_id = row.suggested_user_id
+            stored.suggested_vehicle_id = row.suggested_vehicle_id
+            stored.suggested_at = row.suggested_at
+
 
 class FakeTransactions(_Repo):
     name = "transactions"
