@@ -199,7 +199,8 @@ class UnrecognisedIdentifier:
         if self.suggested_vehicle_uuid is None:
             return None
         vehicle = await info.context.loaders.vehicles.load(self.suggested_vehicle_uuid)
-        return Vehicle.from_entity(vehicle) if vehicle else None
+        # Retired since the tap: it can no longer take the identifier.
+        return Vehicle.from_entity(vehicle) if vehicle and vehicle.is_active else None
 
     @strawberry.field
     async def charger(self, info: Info) -> Annotated[Charger, strawberry.lazy("api.chargers.types")]:

@@ -111,3 +111,20 @@ async def test_a_tap_on_another_process_of_the_cluster_suggests_on_every_process
 
     [row] = await unrecognised(acme)  # asked of the first process
     assert (row["suggestedUser"]["id"], row["suggestedVehicle"]["id"]) == (user, car)
+
+
+async def test_a_suggested_vehicle_retired_since_the_tap_is_no_longer_suggested(
+    server: Autocharge, acme: TenantAccess
+) -> None:
+    await acme.admin.register_charger("CP-1")
+    user, [car] = await driver_with_card(acme, "NEW-1")
+    async with presenting(server, "CP-1", "1.6") as station:
+        await station.authorize(vehicle_token(MAC))
+        await station.authorize(card("CARD-0042"))
+    [before] = await unrecognised(acme)
+
+    await acme.admin("mutation($v: ID!) { retireVehicle(vehicleId: $v) { status } }", v=car)
+
+    [after] = await unrecognised(acme)
+    assert (before["suggestedUser"]["id"], before["suggestedVehicle"]["id"]) == (user, car)
+    assert (after["suggestedUser"]["id"], after["suggestedVehicle"]) == (user, None)
