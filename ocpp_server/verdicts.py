@@ -16,5 +16,5 @@ def log_verdict(log: Any, verdict: Verdict, action: str) -> None:
             action=action,
             id_tag=verdict.id_tag,
             origin=verdict.origin.value,
-            in_use_on_charger_id=str(verdict.in_use_on),
+            in_use_on_charger_id=str(verdict.in_use_on) if verdict.in_use_on else None,  # None: a retried start
         )
