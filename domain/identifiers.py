@@ -35,8 +35,36 @@ class Evccid:
         """The bytes separated by colons, e.g. '0A:1B:2C:3D:4E:5F'."""
         return ":".join(self.hex[i : i + 2] for i in range(0, len(self.hex), 2))
 
+    @property
+    def ambiguity(self) -> str | None:
+        """Why these bytes cannot identify one car, or None when they can (see `not_unique_reason`)."""
+        return not_unique_reason(self.hex)
+
     def __str__(self) -> str:
         return self.value
+
+
+def not_unique_reason(hex_digits: str) -> str | None:
+    """Why an EVCCID of these bytes is not unique to one car: all zero, broadcast, or multicast; None if it is.
+
+    Chargers report such values when the EV's modem gave none, or a placeholder; many cars share them, so
+    one must never authorise, be paired, or be stored on a vehicle.
+    """
+    if not hex_digits.strip("0"):
+        return "all bytes are zero (a placeholder that many vehicles send)"
+    if not hex_digits.strip("F"):
+        return "all bytes are FF (the broadcast address)"
+    if int(hex_digits[:2], 16) & 1:
+        return "the lowest bit of the first byte is set (a multicast address, shared by many devices)"
+    return None
+
+
+def require_unique(evccid: Evccid) -> Evccid:
+    """The identifier itself, or Invalid saying why it cannot identify one vehicle."""
+    reason = evccid.ambiguity
+    if reason is not None:
+        raise Invalid(f"{evccid.value} cannot identify one vehicle: {reason}")
+    return evccid
 
 
 def parse_evccid(raw: str) -> Evccid:

@@ -56,3 +56,4 @@ class VehicleTokenFacts:
     autocharge_supported: bool  # the charger is already known to read EVCCIDs
     pairing_waiting: bool  # a pairing session waits on the charger: the token may be captured
     known: list[tuple[VehicleIdentifier, Vehicle | None]]  # every identifier with this value, with its vehicle
+    in_use_on: UUID | None = None  # another charger with an active, accepted transaction of this token

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class PairingSession:
     id: strawberry.ID
     status: dm.PairingStatus
-    failure_reason: str | None = strawberry.field(description="e.g. IDENTIFIER_IN_USE, VEHICLE_RETIRED")
+    failure_reason: str | None = strawberry.field(description="e.g. IDENTIFIER_IN_USE, VEHICLE_RETIRED, NOT_UNIQUE")
     started_at: datetime
     expires_at: datetime
     finished_at: datetime | None

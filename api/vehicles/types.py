@@ -170,6 +170,8 @@ class UnrecognisedIdentifier:
     last_seen_at: datetime
     times_seen: int
     charger_uuid: strawberry.Private[UUID]
+    suggested_user_uuid: strawberry.Private[UUID | None]
+    suggested_vehicle_uuid: strawberry.Private[UUID | None]
 
     @classmethod
     def from_entity(cls, row: dm.UnrecognisedIdentifier) -> UnrecognisedIdentifier:
@@ -179,7 +181,26 @@ class UnrecognisedIdentifier:
             last_seen_at=row.last_seen_at,
             times_seen=row.times_seen,
             charger_uuid=row.charger_id,
+            suggested_user_uuid=row.suggested_user_id,
+            suggested_vehicle_uuid=row.suggested_vehicle_id,
         )
+
+    @field(description="The user of a known RFID tag tapped on the same charger within 60 s after this token")
+    async def suggested_user(self, info: Info) -> Annotated[User, strawberry.lazy("api.users.types")] | None:
+        from api.users.types import User
+
+        if self.suggested_user_uuid is None:
+            return None
+        user = await info.context.loaders.users.load(self.suggested_user_uuid)
+        return User.from_entity(user) if user else None
+
+    @field(description="That user's only ACTIVE vehicle without an active identifier, when there is exactly one")
+    async def suggested_vehicle(self, info: Info) -> Vehicle | None:
+        if self.suggested_vehicle_uuid is None:
+            return None
+        vehicle = await info.context.loaders.vehicles.load(self.suggested_vehicle_uuid)
+        # Retired since the tap: it can no longer take the identifier.
+        return Vehicle.from_entity(vehicle) if vehicle and vehicle.is_active else None
 
     @strawberry.field
     async def charger(self, info: Info) -> Annotated[Charger, strawberry.lazy("api.chargers.types")]:

@@ -61,3 +61,7 @@ class UnrecognisedIdentifier:
     first_seen_at: datetime
     last_seen_at: datetime
     times_seen: int = 1
+    # Learnt from an RFID tap on the same charger soon after this token was rejected; an admin confirms.
+    suggested_user_id: UUID | None = None
+    suggested_vehicle_id: UUID | None = None
+    suggested_at: datetime | None = None

@@ -19,6 +19,7 @@ class PairingStatus(enum.StrEnum):
 class PairingFailure(enum.StrEnum):
     IDENTIFIER_IN_USE = "IDENTIFIER_IN_USE"
     VEHICLE_RETIRED = "VEHICLE_RETIRED"
+    NOT_UNIQUE = "NOT_UNIQUE"  # the captured token cannot identify one car (all zero, broadcast, multicast)
 
 
 @dataclass(kw_only=True)

@@ -25,6 +25,7 @@ class AuthorizationStatus(enum.StrEnum):
     ACCEPTED = "Accepted"
     BLOCKED = "Blocked"
     INVALID = "Invalid"
+    CONCURRENT_TX = "ConcurrentTx"  # the token is charging on another charger now
 
 
 @dataclass(kw_only=True)

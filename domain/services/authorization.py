@@ -16,7 +16,9 @@ from domain.ports import TokenFacts, UnitOfWork, UnitOfWorkFactory
 from domain.queries import VehicleTokenFacts
 from domain.services._common import found
 from domain.services.chargers import changed
+from domain.services.concurrent_use import check_concurrent, refuse_concurrent
 from domain.services.pairing import PairingRaceLost, capture
+from domain.services.suggestions import learn_from_tap
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class Verdict:
     user_id: UUID | None = None
     vehicle_id: UUID | None = None
     remote_start: RemoteStart | None = None
+    in_use_on: UUID | None = None  # ConcurrentTx: the charger where the token is charging now
 
     @property
     def accepted(self) -> bool:
@@ -55,12 +58,14 @@ async def _judge_vehicle_token(
         changed(uow, charger, ChargerChange.UPDATED)
     if allow_capture:
         await capture(uow, charger, evccid, now)
+    if evccid.ambiguity is not None:  # matches no vehicle, and is not worth listing as one to pair
+        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
     known = await uow.identifiers.by_value_with_vehicles(evccid.value)
     verdict = _verdict_on_record(known, evccid.value)
     if verdict is None:
         await uow.unrecognised.record(charger.id, evccid.value, now)
         return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
-    return verdict
+    return await check_concurrent(uow, charger.id, verdict)
 
 
 def _verdict_on_record(known: list[tuple[VehicleIdentifier, Vehicle | None]], value: str) -> Verdict | None:
@@ -87,8 +92,10 @@ async def _judge_rfid(uow: UnitOfWork, charger: Charger, id_tag: str, now: datet
     tag = await uow.rfid_tags.by_tag(id_tag)
     if tag is None:
         return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.RFID, id_tag)
+    await learn_from_tap(uow, charger.id, tag.user_id, now)
     vehicle_id = await only_active_vehicle(uow, tag.user_id)
-    return Verdict(AuthorizationStatus.ACCEPTED, TransactionOrigin.RFID, id_tag, tag.user_id, vehicle_id)
+    verdict = Verdict(AuthorizationStatus.ACCEPTED, TransactionOrigin.RFID, id_tag, tag.user_id, vehicle_id)
+    return await check_concurrent(uow, charger.id, verdict)
 
 
 async def only_active_vehicle(uow: UnitOfWork, user_id: UUID) -> UUID | None:
@@ -133,7 +140,10 @@ async def _judge_without_recording(tokens: TokenFacts, tenant_id: UUID, cmd: Aut
     facts = await tokens.of_vehicle_token(tenant_id, cmd.charger_id, evccid.value)
     if facts is None or not facts.autocharge_supported or facts.pairing_waiting:
         return None  # an unknown charger (NotFound), a charger to mark, a token perhaps to capture
-    return _verdict_on_record(facts.known, evccid.value)  # None: unrecognised, to be recorded
+    if evccid.ambiguity is not None:
+        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
+    verdict = _verdict_on_record(facts.known, evccid.value)
+    return None if verdict is None else refuse_concurrent(verdict, facts.in_use_on)  # None: unrecognised, to record
 
 
 class TokenFactsFromUnitOfWork:
@@ -149,4 +159,5 @@ class TokenFactsFromUnitOfWork:
                 return None
             waiting = await uow.pairing.waiting_on_charger(charger_id) is not None
             known = await uow.identifiers.by_value_with_vehicles(value)
-            return VehicleTokenFacts(charger.autocharge_supported, waiting, known)
+            in_use_on = await uow.transactions.in_use_elsewhere(value, charger_id)
+            return VehicleTokenFacts(charger.autocharge_supported, waiting, known, in_use_on)

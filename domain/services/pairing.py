@@ -91,6 +91,9 @@ async def capture(uow: UnitOfWork, charger: Charger, evccid: Evccid, now: dateti
     if not vehicle.is_active:
         await finish_session(uow, session, PairingStatus.FAILED, now, PairingFailure.VEHICLE_RETIRED)
         return session
+    if evccid.ambiguity is not None:  # stored, it would authorise every car that sends the same placeholder
+        await finish_session(uow, session, PairingStatus.FAILED, now, PairingFailure.NOT_UNIQUE)
+        return session
     in_use = [i for i in await uow.identifiers.by_value(evccid.value) if i.is_active and i.vehicle_id != vehicle.id]
     if in_use:
         await finish_session(uow, session, PairingStatus.FAILED, now, PairingFailure.IDENTIFIER_IN_USE)

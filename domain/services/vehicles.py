@@ -7,7 +7,7 @@ from uuid import UUID
 
 from domain.commands import AddVehicle, AddVehicleIdentifier, RetireVehicle, RetireVehicleIdentifier
 from domain.errors import Conflict, Invalid
-from domain.identifiers import normalise_license_plate, parse_evccid
+from domain.identifiers import normalise_license_plate, parse_evccid, require_unique
 from domain.ids import Clock, new_id, utcnow
 from domain.model import IdentifierSource, Vehicle, VehicleIdentifier
 from domain.ports import UnitOfWork
@@ -54,7 +54,7 @@ async def retire_vehicle(uow: UnitOfWork, cmd: RetireVehicle, clock: Clock = utc
 
 async def add_identifier(uow: UnitOfWork, cmd: AddVehicleIdentifier, clock: Clock = utcnow) -> VehicleIdentifier:
     """The manual path: store a token read from the logs; it replaces the vehicle's active one."""
-    evccid = parse_evccid(cmd.value)
+    evccid = require_unique(parse_evccid(cmd.value))
     async with uow:
         vehicle = found(await uow.vehicles.get(cmd.vehicle_id), "vehicle", cmd.vehicle_id)
         identifier = await store_identifier(uow, vehicle, evccid.value, IdentifierSource.MANUAL, None, clock())
@@ -73,6 +73,7 @@ async def store_identifier(
     """Make `value` the vehicle's one active identifier, retiring the previous; Conflict if another vehicle has it."""
     if not vehicle.is_active:
         raise Invalid(f"vehicle {vehicle.license_plate} is retired; add a new vehicle instead")
+    require_unique(parse_evccid(value))
     active = [i for i in await uow.identifiers.by_value(value) if i.is_active]
     for identifier in active:
         if identifier.vehicle_id != vehicle.id:

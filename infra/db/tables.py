@@ -230,6 +230,9 @@ class UnrecognisedIdentifierRow(SQLModel, table=True):
     first_seen_at: datetime = _time()
     last_seen_at: datetime = _time()
     times_seen: int
+    suggested_user_id: UUID | None = _uuid(foreign_key="users.id")
+    suggested_vehicle_id: UUID | None = _uuid(foreign_key="vehicles.id")
+    suggested_at: datetime | None = _time()
 
 
 class TransactionRow(SQLModel, table=True):
@@ -248,6 +251,8 @@ class TransactionRow(SQLModel, table=True):
         Index("ix_transactions_tenant_vehicle_started_id", "tenant_id", "vehicle_id", "started_at", "id"),
         Index("ix_transactions_tenant_charger_started", "tenant_id", "charger_id", "started_at"),
         Index("ix_transactions_tenant_user_started", "tenant_id", "user_id", "started_at"),
+        # Concurrent use: is this token charging elsewhere? Asked on every Authorize and start.
+        Index("ix_transactions_tenant_id_tag_status", "tenant_id", "id_tag", "status"),
     )
     id: UUID = _uuid(primary_key=True)
     tenant_id: UUID = _tenant()

@@ -14,7 +14,8 @@ from domain.queries import VehicleTokenFacts
 from infra.db.engine import Database
 from infra.db.errors import translate_errors
 from infra.db.mapping import from_row
-from infra.db.tables import chargers, pairing_sessions, vehicle_identifiers, vehicles
+from infra.db.repositories.transactions import in_use_elsewhere
+from infra.db.tables import chargers, pairing_sessions, transactions, vehicle_identifiers, vehicles
 
 T = TypeVar("T")
 
@@ -31,12 +32,21 @@ _pairing_waiting = (
     .label("pairing_waiting")
 )
 
+_in_use_on = (
+    select(transactions.c.charger_id)
+    .where(*in_use_elsewhere(transactions.c.tenant_id == chargers.c.tenant_id, bindparam("value"), chargers.c.id))
+    .limit(1)
+    .scalar_subquery()
+    .label("in_use_on")
+)
+
 # The charger's row (none: not this tenant's charger), once per identifier holding the value, with its vehicle.
 # Built once: the statement memoizes its cache key, so executing it again skips building and keying it.
 _FACTS = (
     select(
         chargers.c.autocharge_supported,
         _pairing_waiting,
+        _in_use_on,
         *(vehicle_identifiers.c[name].label(label) for name, label in _IDENTIFIER_COLUMNS),
         *(vehicles.c[name].label(label) for name, label in _VEHICLE_COLUMNS),
     )
@@ -83,7 +93,13 @@ class SqlTokenFacts:
             for row in rows
             if row["i_id"] is not None
         ]
-        return VehicleTokenFacts(first["autocharge_supported"], bool(first["pairing_waiting"]), known)
+        in_use_on = first["in_use_on"]
+        return VehicleTokenFacts(
+            first["autocharge_supported"],
+            bool(first["pairing_waiting"]),
+            known,
+            None if in_use_on is None else UUID(str(in_use_on)),  # asyncpg's own UUID type, or the standard one
+        )
 
     async def _via_engine(self, params: dict[str, Any]) -> Sequence[Mapping[Any, Any]]:
         with translate_errors():

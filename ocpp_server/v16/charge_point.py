@@ -23,6 +23,7 @@ from domain.model import AuthorizationStatus
 from domain.services import authorization, chargers, transactions
 from ocpp_server.charge_point import BaseChargePoint, handles
 from ocpp_server.values import latest_energy, parse_timestamp
+from ocpp_server.verdicts import log_verdict
 
 
 def start_key(connector_id: int, id_tag: str, meter_start: int, timestamp: str) -> str:
@@ -78,6 +79,7 @@ class ChargePoint16(BaseChargePoint):
             Authorize(self.charger_id, Token.from_ocpp16(id_tag)),
             self.ctx.deps.clock,
         )
+        log_verdict(self.log, verdict, "Authorize")
         return call_result.Authorize(id_tag_info=_id_tag_info(verdict.status))
 
     @handles(Action.start_transaction)
@@ -95,6 +97,7 @@ class ChargePoint16(BaseChargePoint):
         transaction, verdict = await transactions.start_transaction(
             self.ctx.deps.uow, self.tenant_id, command, self.ctx.deps.clock
         )
+        log_verdict(self.log, verdict, "StartTransaction")
         # Answered with the verdict even when not accepted: the start is stored either way.
         return call_result.StartTransaction(
             transaction_id=int(transaction.ocpp_transaction_id), id_tag_info=_id_tag_info(verdict.status)

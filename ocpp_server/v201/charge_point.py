@@ -20,6 +20,7 @@ from domain.services import authorization, chargers
 from ocpp_server.charge_point import BaseChargePoint, handles
 from ocpp_server.v201.transaction_events import TransactionEvents
 from ocpp_server.values import parse_timestamp
+from ocpp_server.verdicts import log_verdict
 
 
 def token_of(id_token: dict[str, Any] | None) -> Token | None:
@@ -75,6 +76,7 @@ class ChargePoint201(BaseChargePoint):
             Authorize(self.charger_id, token),
             self.ctx.deps.clock,
         )
+        log_verdict(self.log, verdict, "Authorize")
         return call_result.Authorize(id_token_info={"status": verdict.status.value})
 
     @handles(Action.transaction_event)

@@ -13,6 +13,7 @@ from domain.model import AuthorizationStatus
 from domain.services import transactions
 from domain.services.deps import Deps
 from ocpp_server.values import EnergyReading, latest_energy
+from ocpp_server.verdicts import log_verdict
 
 
 class TransactionEvents:
@@ -62,6 +63,7 @@ class TransactionEvents:
             ocpp_transaction_id=transaction_id,
         )
         _, verdict = await transactions.start_transaction(self._deps.uow, self._tenant_id, command, self._deps.clock)
+        log_verdict(self._log, verdict, "TransactionEvent")
         return verdict.status
 
     async def _update(
@@ -80,4 +82,6 @@ class TransactionEvents:
             self._log.warning("transaction event for an unknown transaction", transaction_id=transaction_id)
             return await self._start(transaction_id, evse_id, token, reading, at)
         transaction, verdict = result
+        if verdict is not None:
+            log_verdict(self._log, verdict, "TransactionEvent")
         return verdict.status if verdict is not None else transaction.authorization

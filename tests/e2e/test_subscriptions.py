@@ -262,13 +262,13 @@ async def test_transaction_updates_filtered_by_charger_or_vehicle_carry_only_the
     first_charger, other_charger = await api.register_charger("CP-1"), await api.register_charger("CP-2")
     first_car, other_car = await api.add_vehicle(user, "AB-111-CD"), await api.add_vehicle(user, "AB-222-CD")
     await api.add_identifier(first_car, "VID:0A0A0A0A0A0A")
-    await api.add_identifier(other_car, "VID:0B0B0B0B0B0B")
+    await api.add_identifier(other_car, "VID:0C0B0B0B0B0B")
     async with acme.read_only.ws() as by_charger, acme.read_only.ws() as by_vehicle:
         await by_charger.subscribe(UPDATES, {"c": first_charger})
         await by_vehicle.subscribe(UPDATES, {"v": first_car})
         await subscribed(server, acme.tenant, TRANSACTIONS_TOPIC, count=2)
         # The other car on the first charger, then the first car on the other charger, then the first on the first.
-        for cpid, mac in [("CP-1", "0B0B0B0B0B0B"), ("CP-2", "0A0A0A0A0A0A"), ("CP-1", "0A0A0A0A0A0A")]:
+        for cpid, mac in [("CP-1", "0C0B0B0B0B0B"), ("CP-2", "0A0A0A0A0A0A"), ("CP-1", "0A0A0A0A0A0A")]:
             async with charger(server, cpid) as station:
                 await station.boot()
                 assert (await station.run_session(mac, meter_values=0)).completed

@@ -152,6 +152,48 @@ async def test_unrecognised_identifiers_are_counted_by_upsert(seed: Seed, uow_fa
         assert [u.value for u in await uow.unrecognised.latest(None, 10)] == ["VID:FFFFFFFFFFFF"]
 
 
+async def test_a_suggestion_is_stored_on_the_chargers_latest_unrecognised_row_and_survives_its_next_sighting(
+    seed: Seed, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    tenant, other = await seed.tenant(), await seed.tenant()
+    north, south = await seed.charger(tenant.id), await seed.charger(tenant.id)
+    user = await seed.user(tenant.id)
+    vehicle = await seed.vehicle(user)
+    async with uow_factory(tenant.id) as uow:
+        await uow.unrecognised.record(north.id, "VID:AABBCCDDEEFF", T0)
+        await uow.unrecognised.record(north.id, VID, T0 + timedelta(seconds=10))
+        await uow.unrecognised.record(south.id, "VID:A453EE033156", T0 + timedelta(seconds=20))
+        await uow.commit()
+    async with uow_factory(tenant.id) as uow:
+        assert await uow.unrecognised.last_on_charger(north.id, since=T0 + timedelta(seconds=11)) is None
+        rejected = await uow.unrecognised.last_on_charger(north.id, since=T0)
+        assert rejected is not None and rejected.value == VID  # the most recent of the charger's rows
+        suggested = replace(
+            rejected,
+            suggested_user_id=user.id,
+            suggested_vehicle_id=vehicle.id,
+            suggested_at=T0 + timedelta(seconds=30),
+        )
+        await uow.unrecognised.suggest(suggested)
+        await uow.commit()
+    async with uow_factory(other.id) as uow:  # another tenant's unit of work sees nothing of it
+        assert await uow.unrecognised.last_on_charger(north.id, since=T0) is None
+    async with uow_factory(tenant.id) as uow:
+        await uow.unrecognised.record(north.id, VID, T0 + timedelta(seconds=40))
+        await uow.commit()
+    async with uow_factory(tenant.id) as uow:
+        rows = {(u.charger_id, u.value): u for u in await uow.unrecognised.latest(None, 10)}
+    seen_again = rows[(north.id, VID)]
+    assert (seen_again.suggested_user_id, seen_again.suggested_vehicle_id, seen_again.times_seen) == (
+        user.id,
+        vehicle.id,
+        2,
+    )
+    assert seen_again.suggested_at == T0 + timedelta(seconds=30)
+    others = [rows[(north.id, "VID:AABBCCDDEEFF")], rows[(south.id, "VID:A453EE033156")]]
+    assert [(u.suggested_user_id, u.suggested_at) for u in others] == [(None, None), (None, None)]
+
+
 async def test_connectors_upsert(seed: Seed, uow_factory: SqlUnitOfWorkFactory) -> None:
     tenant = await seed.tenant()
     charger = await seed.charger(tenant.id)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from domain.commands import AddVehicleIdentifier, RetireVehicle, StartPairing
 from domain.ids import new_id
-from domain.model import ConnectionState
+from domain.model import AuthorizationStatus, ConnectionState, TransactionStatus
 from domain.services import pairing, vehicles
 from domain.services.authorization import TokenFactsFromUnitOfWork
 from infra.db.engine import Database
 from infra.db.token_facts import SqlTokenFacts
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import Seed
+from tests.databases import Seed, a_transaction
 
 MAC, OTHER = "0A1B2C3D4E5F", "AABBCCDDEEFF"
 
@@ -53,3 +53,33 @@ async def test_the_facts_match_the_repositories_in_every_case(
     unmarked_facts = await sql.of_vehicle_token(tenant.id, unmarked.id, "VID:" + MAC)
     assert unmarked_facts is not None and not unmarked_facts.autocharge_supported
     assert await sql.of_vehicle_token(tenant.id, theirs.id, "VID:" + MAC) is None
+
+
+async def test_the_facts_name_another_charger_where_the_token_is_charging_now(
+    seed: Seed, database: Database, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    sql, reference = SqlTokenFacts(database), TokenFactsFromUnitOfWork(uow_factory)
+    tenant, stranger = await seed.tenant(), await seed.tenant()
+    charging, here, refused_on, done_on = [await seed.charger(tenant.id) for _ in range(4)]
+    theirs = await seed.charger(stranger.id)
+    vid = "VID:" + MAC
+    async with uow_factory(tenant.id) as uow:
+        await uow.transactions.add(a_transaction(charging, 1, id_tag=vid))
+        await uow.transactions.add(
+            a_transaction(refused_on, 2, id_tag="VID:" + OTHER, authorization=AuthorizationStatus.CONCURRENT_TX)
+        )
+        await uow.transactions.add(a_transaction(done_on, 3, id_tag="VID:" + OTHER, status=TransactionStatus.COMPLETED))
+        await uow.commit()
+    async with uow_factory(stranger.id) as uow:
+        await uow.transactions.add(a_transaction(theirs, 4, id_tag="VID:" + OTHER))
+        await uow.commit()
+
+    cases = {
+        (tenant.id, here.id, vid): charging.id,  # active and accepted on another charger
+        (tenant.id, charging.id, vid): None,  # on the charger asking: a retry, or the same session
+        (tenant.id, here.id, "VID:" + OTHER): None,  # refused, completed, or another tenant's
+    }
+    for case, in_use_on in cases.items():
+        facts = await sql.of_vehicle_token(*case)
+        assert facts is not None and facts.in_use_on == in_use_on, case
+        assert facts == await reference.of_vehicle_token(*case), case

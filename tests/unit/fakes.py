@@ -13,6 +13,7 @@ from uuid import UUID
 from domain.errors import Conflict
 from domain.events import DomainEvent
 from domain.model import (
+    AuthorizationStatus,
     Charger,
     Connector,
     PairingSession,
@@ -192,6 +193,17 @@ class FakeUnrecognised(_Repo):
         rows = [r for r in self.mine() if charger_id is None or r.charger_id == charger_id]
         return sorted(rows, key=lambda r: r.last_seen_at, reverse=True)[:limit]
 
+    async def last_on_charger(self, charger_id: UUID, since: datetime) -> UnrecognisedIdentifier | None:
+        recent = [r for r in await self.latest(charger_id, len(self.rows)) if r.last_seen_at >= since]
+        return recent[0] if recent else None
+
+    async def suggest(self, row: UnrecognisedIdentifier) -> None:
+        stored = self.rows.get((self.uow.tenant_id, row.charger_id, row.value))
+        if stored is not None:
+            stored.suggested_user_id = row.suggested_user_id
+            stored.suggested_vehicle_id = row.suggested_vehicle_id
+            stored.suggested_at = row.suggested_at
+
 
 class FakeTransactions(_Repo):
     name = "transactions"
@@ -208,6 +220,19 @@ class FakeTransactions(_Repo):
     async def by_ocpp_id(self, charger_id: UUID, ocpp_transaction_id: str) -> Transaction | None:
         return next(
             (t for t in self.mine() if t.charger_id == charger_id and t.ocpp_transaction_id == ocpp_transaction_id),
+            None,
+        )
+
+    async def in_use_elsewhere(self, id_tag: str, charger_id: UUID) -> UUID | None:
+        return next(
+            (
+                t.charger_id
+                for t in self.mine()
+                if t.id_tag == id_tag
+                and t.is_active
+                and t.authorization is AuthorizationStatus.ACCEPTED
+                and t.charger_id != charger_id
+            ),
             None,
         )
 

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import Invalid
-from domain.identifiers import Evccid, is_autocharge_id_tag, normalise_license_plate, parse_evccid
+from domain.identifiers import Evccid, is_autocharge_id_tag, normalise_license_plate, parse_evccid, require_unique
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,29 @@ def test_license_plates_are_normalised(raw: str, plate: str) -> None:
 def test_bad_license_plates_are_refused(bad: str) -> None:
     with pytest.raises(Invalid):
         normalise_license_plate(bad)
+
+
+@pytest.mark.parametrize(
+    ("spelling", "why"),
+    [
+        ("000000000000", "all bytes are zero"),
+        ("VID:0000000000000000", "all bytes are zero"),
+        ("ff:ff:ff:ff:ff:ff", "broadcast"),
+        ("VID:FFFFFFFFFFFFFFFF", "broadcast"),
+        ("01005E0000FB", "multicast"),  # an IPv4 multicast MAC
+        ("VID:333300000001", "multicast"),  # an IPv6 multicast MAC
+        ("0B0B0B0B0B0B", "multicast"),
+    ],
+)
+def test_bytes_that_many_cars_share_are_not_unique_and_say_why(spelling: str, why: str) -> None:
+    evccid = parse_evccid(spelling)  # still a well-formed identifier: chargers send it, the logs show it
+    assert evccid.ambiguity is not None and why in evccid.ambiguity
+    with pytest.raises(Invalid, match=f"cannot identify one vehicle: .*{why}"):
+        require_unique(evccid)
+
+
+@pytest.mark.parametrize("spelling", ["0A1B2C3D4E5F", "020000000001", "FEFFFFFFFFFF", "0000A453EE033156"])
+def test_a_unicast_address_with_a_non_zero_byte_is_unique(spelling: str) -> None:
+    evccid = parse_evccid(spelling)
+    assert evccid.ambiguity is None
+    assert require_unique(evccid) is evccid

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 
 from domain.model import Charger, Connector, UnrecognisedIdentifier
 from domain.pagination import Page, PageRequest
@@ -94,3 +94,21 @@ class SqlUnrecognisedIdentifierRepository(SqlRepository):
             query = query.where(t.c.charger_id == charger_id)
         query = query.order_by(t.c.last_seen_at.desc(), t.c.charger_id, t.c.value).limit(limit)
         return await self._all(UnrecognisedIdentifier, query)
+
+    async def last_on_charger(self, charger_id: UUID, since: datetime) -> UnrecognisedIdentifier | None:
+        t = unrecognised_identifiers
+        query = self._select(t).where(t.c.charger_id == charger_id, t.c.last_seen_at >= since)
+        return await self._first(UnrecognisedIdentifier, query.order_by(t.c.last_seen_at.desc(), t.c.value))
+
+    async def suggest(self, row: UnrecognisedIdentifier) -> None:
+        self._check_owner(row)
+        t = unrecognised_identifiers
+        await self._execute(
+            update(t)
+            .where(t.c.tenant_id == self._tenant_id, t.c.charger_id == row.charger_id, t.c.value == row.value)
+            .values(
+                suggested_user_id=row.suggested_user_id,
+                suggested_vehicle_id=row.suggested_vehicle_id,
+                suggested_at=row.suggested_at,
+            )
+        )

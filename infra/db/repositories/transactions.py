@@ -10,7 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import BigInteger, ColumnElement, CursorResult, Integer, case, delete, extract, func, insert, select
 
-from domain.model import RemoteStart, Transaction, TransactionOrigin
+from domain.model import AuthorizationStatus, RemoteStart, Transaction, TransactionOrigin, TransactionStatus
 from domain.pagination import Page, PageRequest
 from domain.queries import ChargingSummary, TransactionFilter
 from infra.db.repositories._base import SqlRepository
@@ -18,6 +18,18 @@ from infra.db.repositories._keyset import keyset_page
 from infra.db.tables import OCPP_NUMBER_SEQUENCE, ocpp_numbers_sqlite, remote_starts, transactions
 
 t = transactions
+
+
+def in_use_elsewhere(tenant: ColumnElement[bool], id_tag: Any, charger_id: Any) -> list[ColumnElement[bool]]:
+    """The conditions of concurrent use, shared with the token facts' statement: an ACTIVE, accepted transaction of
+    the token on another charger (the index ix_transactions_tenant_id_tag_status serves them)."""
+    return [
+        tenant,
+        t.c.id_tag == id_tag,
+        t.c.status == TransactionStatus.ACTIVE.value,
+        t.c.authorization == AuthorizationStatus.ACCEPTED.value,
+        t.c.charger_id != charger_id,
+    ]
 
 
 class SqlTransactionRepository(SqlRepository):
@@ -34,6 +46,11 @@ class SqlTransactionRepository(SqlRepository):
     async def by_ocpp_id(self, charger_id: UUID, ocpp_transaction_id: str) -> Transaction | None:
         query = self._select(t).where(t.c.charger_id == charger_id, t.c.ocpp_transaction_id == ocpp_transaction_id)
         return await self._first(Transaction, query)
+
+    async def in_use_elsewhere(self, id_tag: str, charger_id: UUID) -> UUID | None:
+        query = select(t.c.charger_id).where(*in_use_elsewhere(t.c.tenant_id == self._tenant_id, id_tag, charger_id))
+        found: UUID | None = (await self._execute(query.limit(1))).scalar_one_or_none()
+        return found
 
     async def next_ocpp_number(self) -> int:
         if self._dialect == "postgresql":
