@@ -7,8 +7,8 @@ unrecognised_identifiers.suggested_user_id, suggested_vehicle_id and suggested_a
 same charger within 60 s after the token was rejected suggests; all null until then (nullable columns: no
 rewrite on PostgreSQL).
 
-Revision ID: 0008
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-05
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
