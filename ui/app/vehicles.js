@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, request } from "./api.js";
 import { html } from "./html.js";
-import { Dialog, Empty, ErrorMessage, Loading } from "./components.js";
+import { Empty, ErrorMessage, Loading, MutationDialog } from "./components.js";
 import { PairDialog } from "./pairing.js";
 import { VEHICLE_STATUS } from "./words.js";
 
@@ -83,35 +83,6 @@ export function UserVehiclesPage({ session, userId }) {
       ${open?.kind === "retire" && html`<${RetireDialog} session=${session} vehicle=${open.vehicle} onClose=${close} onDone=${done} />`}
       ${open?.kind === "pair" && html`<${PairDialog} session=${session} vehicle=${open.vehicle} onClose=${done} onPaired=${refresh} />`}
     </section>
-  `;
-}
-
-/** A form in a dialog that runs one mutation and shows its error in words, keeping what was typed. */
-function MutationDialog({ title, submitLabel, onClose, run, children }) {
-  const [error, setError] = useState(null);
-  const [saving, setSaving] = useState(false);
-  const submit = async (event) => {
-    event.preventDefault();
-    setSaving(true);
-    setError(null);
-    try {
-      await run(new FormData(event.currentTarget));
-    } catch (failure) {
-      setError(failure);
-      setSaving(false);
-    }
-  };
-  return html`
-    <${Dialog} title=${title} onClose=${onClose}>
-      <form onSubmit=${submit}>
-        ${children}
-        <${ErrorMessage} error=${error} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled=${saving}>${submitLabel}</button>
-          <button type="button" onClick=${onClose}>Close</button>
-        </div>
-      </form>
-    <//>
   `;
 }
 
