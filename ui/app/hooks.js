@@ -38,3 +38,23 @@ export function useSubscription(key, name, variables, onData) {
   }, [key, name, asked]);
   return error;
 }
+
+const SEARCH_DELAY_MS = 250; // one request when the user pauses typing, not one per key
+
+/**
+ * What is typed in a search box, and the search it asks for once typing pauses (`onSearch` then runs too, e.g.
+ * to go back to the first page): `[typed, setTyped, search]`.
+ */
+export function useSearch(onSearch) {
+  const [typed, setTyped] = useState("");
+  const [search, setSearch] = useState("");
+  useEffect(() => {
+    if (typed.trim() === search) return undefined; // nothing new to look for: keep the page the user is on
+    const timer = setTimeout(() => {
+      setSearch(typed.trim());
+      onSearch();
+    }, SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [typed, search]);
+  return [typed, setTyped, search];
+}

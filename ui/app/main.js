@@ -9,6 +9,7 @@ import { StationPage, StationsPage } from "./stations.js";
 import { TransactionsPage } from "./transactions.js";
 import { UsersPage } from "./users.js";
 import { UserVehiclesPage } from "./vehicles.js";
+import { VehiclePage, VehiclesPage } from "./fleet.js";
 import { ROLE_NAMES } from "./words.js";
 
 /** Who the key belongs to, as the screens use it; `canChange` hides every mutating button from READ_ONLY. */
@@ -63,6 +64,9 @@ function useHash() {
 function Screen({ session, hash }) {
   const vehicles = /^#\/users\/([^/]+)\/vehicles$/.exec(hash);
   if (vehicles) return html`<${UserVehiclesPage} session=${session} userId=${decodeURIComponent(vehicles[1])} />`;
+  const vehicle = /^#\/vehicles\/([^/]+)$/.exec(hash);
+  if (vehicle) return html`<${VehiclePage} session=${session} vehicleId=${decodeURIComponent(vehicle[1])} />`;
+  if (hash === "#/vehicles") return html`<${VehiclesPage} session=${session} />`;
   const station = /^#\/stations\/([^/]+)$/.exec(hash);
   if (station) return html`<${StationPage} session=${session} chargerId=${decodeURIComponent(station[1])} />`;
   if (hash === "#/stations") return html`<${StationsPage} session=${session} />`;
@@ -97,6 +101,7 @@ function App() {
     <header class="top">
       <nav aria-label="Main">
         <a href="#/users" aria-current=${hash.startsWith("#/users") || !hash ? "page" : undefined}>Users</a>
+        <a href="#/vehicles" aria-current=${hash.startsWith("#/vehicles") ? "page" : undefined}>Vehicles</a>
         <a href="#/stations" aria-current=${hash.startsWith("#/stations") ? "page" : undefined}>Stations</a>
         <a href="#/transactions" aria-current=${hash === "#/transactions" ? "page" : undefined}>Transactions</a>
       </nav>

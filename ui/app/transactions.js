@@ -33,7 +33,7 @@ function apiFilter(chosen) {
 }
 
 /** Reload (debounced) on each started, metered or stopped transaction: only the first page changes. */
-function useLiveReload(key, setReload, setLiveError) {
+export function useLiveReload(key, setReload, setLiveError) {
   useEffect(() => {
     let timer = null;
     const stop = subscribe(key, "TransactionUpdates", {}, {
@@ -145,7 +145,7 @@ function ExportButton({ session, filter }) {
   `;
 }
 
-function TransactionsTable({ transactions, withVehicle, page }) {
+export function TransactionsTable({ transactions, withVehicle, page }) {
   return html`
     <div class="table-wrap">
       <table>

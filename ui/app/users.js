@@ -1,47 +1,25 @@
 // The Users screen: a searchable, paged table; Columns menu (Vehicles hidden by default); Create user.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { ApiError, request } from "./api.js";
 import { html } from "./html.js";
+import { useQuery, useSearch } from "./hooks.js";
 import { ColumnsMenu, Dialog, Empty, ErrorMessage, Loading, MenuButton, Pager } from "./components.js";
 
 const PAGE_SIZES = [10, 25, 50];
-const SEARCH_DELAY_MS = 250; // one request when the user pauses typing, not one per key
 
 export function UsersPage({ session }) {
-  const [search, setSearch] = useState("");
-  const [typed, setTyped] = useState("");
   const [pageSize, setPageSize] = useState(25);
   // Cursors of the pages before this one: going back pops one, without asking the API for a "before".
   const [cursors, setCursors] = useState([null]);
+  const [typed, setTyped, search] = useSearch(() => setCursors([null]));
   const [shown, setShown] = useState(new Set());
-  const [result, setResult] = useState({ loading: true });
   const [creating, setCreating] = useState(false);
   const [reload, setReload] = useState(0);
 
-  useEffect(() => {
-    if (typed.trim() === search) return undefined; // nothing new to look for: keep the page the user is on
-    const timer = setTimeout(() => {
-      setSearch(typed.trim());
-      setCursors([null]);
-    }, SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [typed, search]);
-
   const after = cursors[cursors.length - 1];
   const withVehicles = shown.has("Vehicles");
-  useEffect(() => {
-    let current = true;
-    setResult((previous) => ({ ...previous, loading: true, error: null }));
-    request(session.key, "Users", { first: pageSize, after, search: search || null, withVehicles }).then(
-      (data) => current && setResult({ loading: false, users: data.users }),
-      (error) => current && setResult({ loading: false, error }),
-    );
-    return () => {
-      current = false;
-    };
-  }, [session.key, pageSize, after, search, withVehicles, reload]);
-
-  const users = result.users;
+  const result = useQuery(session.key, "Users", { first: pageSize, after, search: search || null, withVehicles }, reload);
+  const users = result.data?.users;
   const page = cursors.length;
   return html`
     <section aria-labelledby="users-title">
