@@ -125,3 +125,25 @@ export function Pager({ connection, noun, cursors, setCursors, children }) {
     </nav>
   `;
 }
+
+/** The column name of a row's buttons: a header cell that only screen readers read. */
+export const ACTIONS = "Actions";
+
+/**
+ * A table that scrolls sideways on a narrow screen, with a caption for screen readers and a header cell per
+ * column; a false column (one hidden or not for this key) is left out. `children` are the body's rows.
+ */
+export function Table({ caption, columns, className, children }) {
+  const header = (name) => (name === ACTIONS ? html`<span class="visually-hidden">${ACTIONS}</span>` : name);
+  return html`
+    <div class="table-wrap">
+      <table class=${className}>
+        <caption class="visually-hidden">${caption}</caption>
+        <thead>
+          <tr>${columns.filter(Boolean).map((name) => html`<th key=${name} scope="col">${header(name)}</th>`)}</tr>
+        </thead>
+        <tbody>${children}</tbody>
+      </table>
+    </div>
+  `;
+}

@@ -2,7 +2,7 @@
 // its energy per day (energy_chart.js) and its transactions, kept live.
 import { useMemo, useState } from "preact/hooks";
 import { html } from "./html.js";
-import { Empty, ErrorMessage, Loading, Pager } from "./components.js";
+import { Empty, ErrorMessage, Loading, Pager, Table } from "./components.js";
 import { EnergyChart, energyPerDay } from "./energy_chart.js";
 import { useQuery, useSearch } from "./hooks.js";
 import { TransactionsTable, useLiveReload } from "./transactions.js";
@@ -33,21 +33,8 @@ export function VehiclesPage({ session }) {
       ${result.loading && html`<${Loading} what="vehicles" />`}
       ${vehicles && vehicles.edges.length === 0 && html`<${Empty}>${search ? `No vehicle matches “${search}”.` : "No vehicles yet: add them under Users → Assets → Vehicles."}<//>`}
       ${vehicles && vehicles.edges.length > 0 && html`
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Vehicles, page ${cursors.length}</caption>
-            <thead>
-              <tr>
-                <th scope="col">License plate</th>
-                <th scope="col">Make</th>
-                <th scope="col">Model</th>
-                <th scope="col">User</th>
-                <th scope="col">Identifier</th>
-                <th scope="col">Status</th>
-                <th scope="col">Sessions</th>
-              </tr>
-            </thead>
-            <tbody>
+        <${Table} caption=${`Vehicles, page ${cursors.length}`}
+          columns=${["License plate", "Make", "Model", "User", "Identifier", "Status", "Sessions"]}>
               ${vehicles.edges.map(({ node: vehicle }) => html`
                 <tr key=${vehicle.id}>
                   <td><a href=${`#/vehicles/${encodeURIComponent(vehicle.id)}`}>${vehicle.licensePlate}</a></td>
@@ -59,9 +46,7 @@ export function VehiclesPage({ session }) {
                   <td>${vehicle.transactionCount}</td>
                 </tr>
               `)}
-            </tbody>
-          </table>
-        </div>
+        <//>
       `}
       <${Pager} connection=${vehicles} noun="vehicles" cursors=${cursors} setCursors=${setCursors} />
     </section>

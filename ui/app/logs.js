@@ -3,12 +3,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { request } from "./api.js";
 import { html } from "./html.js";
-import { Empty, ErrorMessage, Loading } from "./components.js";
+import { ACTIONS, Empty, ErrorMessage, Loading, Table } from "./components.js";
 import { useSubscription } from "./hooks.js";
 import { DIRECTION, MESSAGE_TYPE, when } from "./words.js";
 
 const PAGE_SIZE = 50;
-const ACTIONS = [
+const OCPP_ACTIONS = [
   "Authorize", "BootNotification", "Heartbeat", "StatusNotification", "StartTransaction", "StopTransaction",
   "TransactionEvent", "MeterValues", "RemoteStartTransaction", "RemoteStopTransaction", "RequestStartTransaction",
   "RequestStopTransaction",
@@ -87,7 +87,7 @@ export function RealTimeLogs({ session, chargerId, onAddToVehicle, onFrame }) {
         <label>Action
           <select value=${action} onChange=${(event) => setAction(event.currentTarget.value)}>
             <option value="">All</option>
-            ${ACTIONS.map((name) => html`<option key=${name} value=${name}>${name}</option>`)}
+            ${OCPP_ACTIONS.map((name) => html`<option key=${name} value=${name}>${name}</option>`)}
           </select>
         </label>
         ${paused
@@ -99,24 +99,10 @@ export function RealTimeLogs({ session, chargerId, onAddToVehicle, onFrame }) {
       <${ErrorMessage} error=${page.error} />
       ${!page.loading && !page.error && frames.length === 0 && html`<${Empty}>No frames${action ? ` of ${action}` : ""} yet.<//>`}
       ${frames.length > 0 && html`
-        <div class="table-wrap">
-          <table class="logs">
-            <caption class="visually-hidden">Real-Time Logs, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Direction</th>
-                <th scope="col">Type</th>
-                <th scope="col">Action</th>
-                <th scope="col">Message</th>
-                ${onAddToVehicle && html`<th scope="col"><span class="visually-hidden">Actions</span></th>`}
-              </tr>
-            </thead>
-            <tbody>
-              ${frames.map((frame) => html`<${FrameRow} key=${frame.id} frame=${frame} onAddToVehicle=${onAddToVehicle} />`)}
-            </tbody>
-          </table>
-        </div>
+        <${Table} className="logs" caption="Real-Time Logs, newest first"
+          columns=${["Time", "Direction", "Type", "Action", "Message", onAddToVehicle && ACTIONS]}>
+          ${frames.map((frame) => html`<${FrameRow} key=${frame.id} frame=${frame} onAddToVehicle=${onAddToVehicle} />`)}
+        <//>
       `}
       ${page.loading && html`<${Loading} what="frames" />`}
       ${page.hasNextPage && html`<div class="actions"><button type="button" disabled=${page.loading} onClick=${older}>Older frames</button></div>`}

@@ -2,7 +2,7 @@
 // the Unrecognised identifiers seen on it (with "Add to vehicle") and its Real-Time Logs (see logs.js).
 import { useState } from "preact/hooks";
 import { html } from "./html.js";
-import { Empty, ErrorMessage, Loading, Pager } from "./components.js";
+import { ACTIONS, Empty, ErrorMessage, Loading, Pager, Table } from "./components.js";
 import { AddToVehicleDialog } from "./add_to_vehicle.js";
 import { useQuery, useSubscription } from "./hooks.js";
 import { RealTimeLogs } from "./logs.js";
@@ -35,21 +35,8 @@ export function StationsPage({ session }) {
       ${result.loading && html`<${Loading} what="stations" />`}
       ${chargers && chargers.edges.length === 0 && html`<${Empty}>No stations yet: register one with the registerCharger mutation.<//>`}
       ${chargers && chargers.edges.length > 0 && html`
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Stations, page ${cursors.length}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Charge point id</th>
-                <th scope="col">Connection</th>
-                <th scope="col">OCPP version</th>
-                <th scope="col">Vendor</th>
-                <th scope="col">Model</th>
-                <th scope="col">Autocharge</th>
-              </tr>
-            </thead>
-            <tbody>
+        <${Table} caption=${`Stations, page ${cursors.length}`}
+          columns=${["Name", "Charge point id", "Connection", "OCPP version", "Vendor", "Model", "Autocharge"]}>
               ${chargers.edges.map(({ node }) => live(node)).map((charger) => html`
                 <tr key=${charger.id}>
                   <td><a href=${`#/stations/${encodeURIComponent(charger.id)}`}>${charger.name}</a></td>
@@ -61,9 +48,7 @@ export function StationsPage({ session }) {
                   <td>${yesNo(charger.autochargeSupported)}</td>
                 </tr>
               `)}
-            </tbody>
-          </table>
-        </div>
+        <//>
       `}
       <${Pager} connection=${chargers} noun="stations" cursors=${cursors} setCursors=${setCursors} />
     </section>
@@ -130,14 +115,9 @@ function Connectors({ connectors }) {
       <h2 id="connectors-title">Connectors</h2>
       ${connectors.length === 0 && html`<${Empty}>No connector has reported its status yet.<//>`}
       ${connectors.length > 0 && html`
-        <div class="table-wrap">
-          <table>
-            <thead><tr><th scope="col">Connector</th><th scope="col">Status</th><th scope="col">Since</th></tr></thead>
-            <tbody>
-              ${connectors.map((c) => html`<tr key=${c.connectorId}><td>${c.connectorId}</td><td>${c.status}</td><td>${when(c.updatedAt)}</td></tr>`)}
-            </tbody>
-          </table>
-        </div>
+        <${Table} caption="Connectors" columns=${["Connector", "Status", "Since"]}>
+          ${connectors.map((c) => html`<tr key=${c.connectorId}><td>${c.connectorId}</td><td>${c.status}</td><td>${when(c.updatedAt)}</td></tr>`)}
+        <//>
       `}
     </section>
   `;
@@ -149,18 +129,8 @@ function Unrecognised({ identifiers, onAddToVehicle }) {
       <h2 id="unrecognised-title">Unrecognised identifiers</h2>
       ${identifiers.length === 0 && html`<${Empty}>No unknown vehicle has been plugged in here.<//>`}
       ${identifiers.length > 0 && html`
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Identifier</th>
-                <th scope="col">MAC</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Times seen</th>
-                ${onAddToVehicle && html`<th scope="col"><span class="visually-hidden">Actions</span></th>`}
-              </tr>
-            </thead>
-            <tbody>
+        <${Table} caption="Unrecognised identifiers, most recently seen first"
+          columns=${["Identifier", "MAC", "Last seen", "Times seen", onAddToVehicle && ACTIONS]}>
               ${identifiers.map((identifier) => html`
                 <tr key=${identifier.value}>
                   <td><code>${identifier.value}</code></td>
@@ -170,9 +140,7 @@ function Unrecognised({ identifiers, onAddToVehicle }) {
                   ${onAddToVehicle && html`<td><button type="button" onClick=${() => onAddToVehicle(identifier.value)}>Add to vehicle</button></td>`}
                 </tr>
               `)}
-            </tbody>
-          </table>
-        </div>
+        <//>
       `}
     </section>
   `;

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { download, subscribe } from "./api.js";
 import { html } from "./html.js";
-import { ColumnsMenu, Empty, ErrorMessage, Loading, Pager } from "./components.js";
+import { ColumnsMenu, Empty, ErrorMessage, Loading, Pager, Table } from "./components.js";
 import { useQuery } from "./hooks.js";
 import { kwh, ORIGINS, TRANSACTION_STATUS, when } from "./words.js";
 
@@ -145,25 +145,13 @@ function ExportButton({ session, filter }) {
   `;
 }
 
+const COLUMNS = (withVehicle) => [
+  "Started", "Stopped", "Station", "Connector", "User", withVehicle && "Vehicle", "Origin", "Energy (kWh)", "Status",
+];
+
 export function TransactionsTable({ transactions, withVehicle, page }) {
   return html`
-    <div class="table-wrap">
-      <table>
-        <caption class="visually-hidden">Transactions, newest first, page ${page}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Stopped</th>
-            <th scope="col">Station</th>
-            <th scope="col">Connector</th>
-            <th scope="col">User</th>
-            ${withVehicle && html`<th scope="col">Vehicle</th>`}
-            <th scope="col">Origin</th>
-            <th scope="col">Energy (kWh)</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
+    <${Table} caption=${`Transactions, newest first, page ${page}`} columns=${COLUMNS(withVehicle)}>
           ${transactions.edges.map(({ node }) => html`
             <tr key=${node.id}>
               <td>${when(node.startedAt)}</td>
@@ -177,8 +165,6 @@ export function TransactionsTable({ transactions, withVehicle, page }) {
               <td>${TRANSACTION_STATUS[node.status] ?? node.status}</td>
             </tr>
           `)}
-        </tbody>
-      </table>
-    </div>
+    <//>
   `;
 }

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { ApiError, request } from "./api.js";
 import { html } from "./html.js";
 import { useQuery, useSearch } from "./hooks.js";
-import { ColumnsMenu, Dialog, Empty, ErrorMessage, Loading, MenuButton, Pager } from "./components.js";
+import { ACTIONS, ColumnsMenu, Dialog, Empty, ErrorMessage, Loading, MenuButton, Pager, Table } from "./components.js";
 
 const PAGE_SIZES = [10, 25, 50];
 
@@ -35,19 +35,7 @@ export function UsersPage({ session }) {
       ${result.loading && html`<${Loading} what="users" />`}
       ${users && users.edges.length === 0 && html`<${Empty}>${search ? `No user matches “${search}”.` : "No users yet."}<//>`}
       ${users && users.edges.length > 0 && html`
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Users, page ${page}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">RFID tags</th>
-                ${withVehicles && html`<th scope="col">Vehicles</th>`}
-                <th scope="col"><span class="visually-hidden">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
+        <${Table} caption=${`Users, page ${page}`} columns=${["Name", "Email", "RFID tags", withVehicles && "Vehicles", ACTIONS]}>
               ${users.edges.map(({ node }) => html`
                 <tr key=${node.id}>
                   <td>${node.name}</td>
@@ -61,9 +49,7 @@ export function UsersPage({ session }) {
                   </td>
                 </tr>
               `)}
-            </tbody>
-          </table>
-        </div>
+        <//>
       `}
       <${Pager} connection=${users} noun="users" cursors=${cursors} setCursors=${setCursors}>
         <label>Rows per page
