@@ -10,7 +10,7 @@ from autocharge.simulator import IdToken
 from domain.events import TRANSACTIONS_TOPIC
 from tests.e2e.harness import TenantAccess, charger, subscribed
 from tests.ui.conftest import UI_LOOP
-from tests.ui.ui import a_cpid, a_user, row, signed_in
+from tests.ui.ui import LOOKING_ONLY, a_cpid, a_user, button_names, row, signed_in
 
 pytestmark = UI_LOOP
 
@@ -93,3 +93,17 @@ async def test_another_tenant_s_vehicle_is_not_found(
 
     await expect(page.get_by_role("alert")).to_contain_text("NOT_FOUND")
     await expect(page.get_by_text("GLO1")).to_have_count(0)
+
+
+async def test_a_read_only_key_sees_vehicles_and_a_vehicle_without_a_button_that_changes_anything(
+    page: Page, server: Autocharge, acme: TenantAccess
+) -> None:
+    await a_user(acme.admin, "Dana Scully", "dana@acme.example", plates=("AB-123-CD",))
+    await open_vehicles(page, server, acme.read_only.key)
+    await expect(row(page, "AB123CD")).to_contain_text("Dana Scully")
+    assert await button_names(page) <= LOOKING_ONLY
+
+    await row(page, "AB123CD").get_by_role("link", name="AB123CD").click()
+    await expect(page.get_by_text("This vehicle has not charged yet.")).to_be_visible()
+    await expect(page.get_by_role("region", name="Charging summary")).to_contain_text("Sessions0")
+    assert await button_names(page) <= LOOKING_ONLY

@@ -13,7 +13,7 @@ from autocharge.main import Autocharge
 from autocharge.simulator import IdToken
 from tests.e2e.harness import TenantAccess, charger
 from tests.ui.conftest import UI_LOOP
-from tests.ui.ui import a_cpid, a_user, row, signed_in
+from tests.ui.ui import LOOKING_ONLY, a_cpid, a_user, button_names, row, signed_in
 
 pytestmark = UI_LOOP
 
@@ -135,6 +135,7 @@ async def test_export_downloads_the_csv_with_the_key_in_a_header_never_in_a_url(
     lines = list(csv.DictReader(io.StringIO((await (await one_vehicle.value).path()).read_text(encoding="utf-8"))))
     assert [(line["license_plate"], line["origin"]) for line in lines] == [("AB123CD", "AUTOCHARGE")]
 
+    assert await button_names(page) <= LOOKING_ONLY
     assert any("/exports/transactions.csv" in url for url in urls)
     assert not [url for url in urls if acme.read_only.key in url]
 

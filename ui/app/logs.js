@@ -41,6 +41,7 @@ export function RealTimeLogs({ session, chargerId, onAddToVehicle, onFrame }) {
   const [paused, setPaused] = useState(false);
   const filter = useRef({ action, paused });
   filter.current = { action, paused };
+  const shown = useRef(0); // which list is shown: a page that answers after the filter changed is dropped
 
   const liveError = useSubscription(session.key, "LiveOcppLogs", { chargerId }, ({ ocppLogs: frame }) => {
     onFrame?.(frame);
@@ -64,16 +65,19 @@ export function RealTimeLogs({ session, chargerId, onAddToVehicle, onFrame }) {
   };
 
   useEffect(() => {
-    let current = true;
+    const list = ++shown.current;
     setFrames([]);
     setHeld([]);
-    load(null).then((newest) => current && setFrames((live) => joined(live, newest)));
+    load(null).then((newest) => list === shown.current && setFrames((live) => joined(live, newest)));
     return () => {
-      current = false;
+      shown.current += 1;
     };
   }, [session.key, chargerId, action]);
 
-  const older = () => load(page.endCursor).then((more) => setFrames((frames) => joined(frames, more)));
+  const older = () => {
+    const list = shown.current;
+    load(page.endCursor).then((more) => list === shown.current && setFrames((frames) => joined(frames, more)));
+  };
   const resume = () => {
     setFrames((frames) => joined(held, frames));
     setHeld([]);
