@@ -7,17 +7,9 @@ from playwright.async_api import Page, expect
 from autocharge.main import Autocharge
 from tests.e2e.harness import TenantAccess, charger
 from tests.ui.conftest import UI_LOOP
-from tests.ui.ui import a_cpid, a_user, row, signed_in
+from tests.ui.ui import LOOKING_ONLY, a_cpid, a_user, button_names, row, signed_in
 
 pytestmark = UI_LOOP
-
-# Every button a READ_ONLY key may see: navigation, display and signing out; none of them changes data.
-# (An ADMIN key's screens have the others: tests/ui/test_users.py and test_vehicles.py click each of them.)
-LOOKING_ONLY = {"Sign out", "Columns", "More actions", "Previous page", "Next page"}
-
-
-async def button_names(page: Page) -> set[str]:
-    return {(await button.inner_text()).strip() for button in await page.get_by_role("button").all()}
 
 
 async def test_a_read_only_key_sees_the_data_without_any_button_that_changes_it(

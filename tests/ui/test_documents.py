@@ -19,8 +19,10 @@ from autocharge.settings import Settings
 
 OPERATIONS = UI_DIRECTORY / "operations"
 DOCUMENTS = sorted(OPERATIONS.glob("*.graphql"))
-# request(key, "Name", ...), subscribe(key, "Name", ...), operation("Name") in the UI's modules
-USED = re.compile(r"""\b(?:request|subscribe)\(\s*[\w.]+,\s*"(\w+)"|\boperation\(\s*"(\w+)"\)""")
+# request(key, "Name", ...), subscribe(key, "Name", ...), their hooks useQuery / useSubscription, operation("Name")
+USED = re.compile(
+    r"""\b(?:request|subscribe|useQuery|useSubscription)\(\s*[\w.]+,\s*"(\w+)"|\boperation\(\s*"(\w+)"\)"""
+)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ async def test_the_back_office_page_is_served_at_the_root(server: Autocharge) ->
 async def test_every_module_the_import_map_names_is_served_as_javascript(server: Autocharge) -> None:
     page = (await http_get(server, "/")).text
     modules = re.findall(r'"(/vendor/[^"]+\.m?js)"', page)
-    assert len(modules) == 4
+    assert len(modules) == 5
 
     for path in [*modules, "/vendor/graphql-ws/common-CGW11Fyb.js", "/app/main.js"]:
         response = await http_get(server, path)

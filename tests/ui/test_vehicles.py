@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from autocharge.main import Autocharge
 from tests.e2e.harness import TenantAccess, charger
@@ -165,3 +166,30 @@ async def test_a_refused_vehicle_is_explained_in_words(page: Page, server: Autoc
 
     await expect(add.get_by_role("alert")).to_contain_text("CONFLICT")
     await expect(page.get_by_text("No vehicles yet.")).to_be_visible()
+
+
+async def test_a_pairing_nobody_plugs_in_for_ends_expired(page: Page, server: Autocharge, acme: TenantAccess) -> None:
+    cpid = a_cpid()
+    await acme.admin.register_charger(cpid, autocharge=True)
+    await a_user(acme.admin, "Dana Scully", "dana@acme.example", plates=("AB-123-CD",))
+
+    async def five_seconds(route: Route) -> None:
+        """The shortest wait the API allows, instead of the UI's 5 minutes: the same request otherwise."""
+        body = json.loads(route.request.post_data or "{}")
+        if body.get("operationName") == "StartVehiclePairing":
+            body["variables"]["timeoutSeconds"] = 5
+        await route.continue_(post_data=json.dumps(body))
+
+    async with charger(server, cpid) as station:
+        await station.boot()
+        await signed_in(page, server, acme.admin.key)
+        await open_vehicles_of(page, "dana@acme.example")
+        await page.route("**/graphql", five_seconds)
+        await row(page, "AB123CD").get_by_role("button", name="Pair").click()
+        pair = page.get_by_role("dialog", name="Pair AB123CD")
+        await pair.get_by_role("button", name="Start pairing").click()
+        await expect(pair.locator(".countdown")).to_have_text(re.compile(r"^0:0[0-5]$"))
+
+        await expect(pair.get_by_text("Expired", exact=True)).to_be_visible(timeout=15_000)
+        await expect(pair).to_contain_text("No vehicle was plugged in in time.")
+        await expect(pair.get_by_role("button", name="Cancel")).to_have_count(0)

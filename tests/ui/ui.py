@@ -64,3 +64,23 @@ async def is_on_top(locator: Locator) -> bool:
             }"""
         )
     )
+
+
+# Every button a READ_ONLY key may see: navigation, display and signing out; none of them changes data.
+# (An ADMIN key's screens have the others: the tests of each screen click each of them.)
+LOOKING_ONLY = {
+    "Sign out",
+    "Columns",
+    "More actions",
+    "Previous page",
+    "Next page",
+    "Pause",
+    "Resume",
+    "Older frames",
+    "Clear filters",
+    "Export CSV",
+}
+
+
+async def button_names(page: Page) -> set[str]:
+    return {(await button.inner_text()).strip() for button in await page.get_by_role("button").all()}

@@ -60,6 +60,30 @@ export async function request(key, name, variables = {}) {
   return body.data;
 }
 
+/**
+ * GET `path` with `params` and the key in the Authorization header (never in the URL), and hand the answer to
+ * the browser as a download named `filename`; an error answer becomes an ApiError.
+ */
+export async function download(key, path, params, filename) {
+  const query = new URLSearchParams(Object.entries(params).filter(([, value]) => value != null && value !== ""));
+  let response;
+  try {
+    response = await fetch(`${path}?${query}`, { headers: { Authorization: `Bearer ${key}` } });
+  } catch (error) {
+    throw new ApiError(`The server could not be reached (${error.message})`, "NETWORK");
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new ApiError(body.error?.message ?? `The export failed with HTTP ${response.status}`, body.error?.code ?? `HTTP_${response.status}`);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000); // the browser has long started the download by then
+}
+
 let socket = null;
 
 function websocketClient(key) {

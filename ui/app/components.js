@@ -1,5 +1,5 @@
-// Small shared pieces: error, loading and empty states, a modal dialog, a menu button, the Columns menu and
-// the pager of a cursor-paged list.
+// Small shared pieces: error, loading and empty states, a modal dialog and a form in one, a menu button, the
+// Columns menu and the pager of a cursor-paged list.
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { html } from "./html.js";
 
@@ -31,6 +31,35 @@ export function Dialog({ title, onClose, children }) {
       <h2 id=${titleId}>${title}</h2>
       ${children}
     </dialog>
+  `;
+}
+
+/** A form in a dialog that runs one mutation and shows its error in words, keeping what was typed. */
+export function MutationDialog({ title, submitLabel, onClose, run, children }) {
+  const [error, setError] = useState(null);
+  const [saving, setSaving] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    setSaving(true);
+    setError(null);
+    try {
+      await run(new FormData(event.currentTarget));
+    } catch (failure) {
+      setError(failure);
+      setSaving(false);
+    }
+  };
+  return html`
+    <${Dialog} title=${title} onClose=${onClose}>
+      <form onSubmit=${submit}>
+        ${children}
+        <${ErrorMessage} error=${error} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled=${saving}>${submitLabel}</button>
+          <button type="button" onClick=${onClose}>Close</button>
+        </div>
+      </form>
+    <//>
   `;
 }
 
@@ -94,5 +123,27 @@ export function Pager({ connection, noun, cursors, setCursors, children }) {
       <button type="button" disabled=${!connection?.pageInfo.hasNextPage}
         onClick=${() => setCursors([...cursors, connection.pageInfo.endCursor])}>Next page</button>
     </nav>
+  `;
+}
+
+/** The column name of a row's buttons: a header cell that only screen readers read. */
+export const ACTIONS = "Actions";
+
+/**
+ * A table that scrolls sideways on a narrow screen, with a caption for screen readers and a header cell per
+ * column; a false column (one hidden or not for this key) is left out. `children` are the body's rows.
+ */
+export function Table({ caption, columns, className, children }) {
+  const header = (name) => (name === ACTIONS ? html`<span class="visually-hidden">${ACTIONS}</span>` : name);
+  return html`
+    <div class="table-wrap">
+      <table class=${className}>
+        <caption class="visually-hidden">${caption}</caption>
+        <thead>
+          <tr>${columns.filter(Boolean).map((name) => html`<th key=${name} scope="col">${header(name)}</th>`)}</tr>
+        </thead>
+        <tbody>${children}</tbody>
+      </table>
+    </div>
   `;
 }

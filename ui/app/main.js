@@ -5,9 +5,11 @@ import { closeSubscriptions, request } from "./api.js";
 import { html } from "./html.js";
 import { ErrorMessage, Loading } from "./components.js";
 import { forgetKey, storedKey, storeKey } from "./session.js";
+import { StationPage, StationsPage } from "./stations.js";
 import { TransactionsPage } from "./transactions.js";
 import { UsersPage } from "./users.js";
 import { UserVehiclesPage } from "./vehicles.js";
+import { VehiclePage, VehiclesPage } from "./fleet.js";
 import { ROLE_NAMES } from "./words.js";
 
 /** Who the key belongs to, as the screens use it; `canChange` hides every mutating button from READ_ONLY. */
@@ -62,6 +64,12 @@ function useHash() {
 function Screen({ session, hash }) {
   const vehicles = /^#\/users\/([^/]+)\/vehicles$/.exec(hash);
   if (vehicles) return html`<${UserVehiclesPage} session=${session} userId=${decodeURIComponent(vehicles[1])} />`;
+  const vehicle = /^#\/vehicles\/([^/]+)$/.exec(hash);
+  if (vehicle) return html`<${VehiclePage} session=${session} vehicleId=${decodeURIComponent(vehicle[1])} />`;
+  if (hash === "#/vehicles") return html`<${VehiclesPage} session=${session} />`;
+  const station = /^#\/stations\/([^/]+)$/.exec(hash);
+  if (station) return html`<${StationPage} session=${session} chargerId=${decodeURIComponent(station[1])} />`;
+  if (hash === "#/stations") return html`<${StationsPage} session=${session} />`;
   if (hash === "#/transactions") return html`<${TransactionsPage} session=${session} />`;
   return html`<${UsersPage} session=${session} />`;
 }
@@ -93,6 +101,8 @@ function App() {
     <header class="top">
       <nav aria-label="Main">
         <a href="#/users" aria-current=${hash.startsWith("#/users") || !hash ? "page" : undefined}>Users</a>
+        <a href="#/vehicles" aria-current=${hash.startsWith("#/vehicles") ? "page" : undefined}>Vehicles</a>
+        <a href="#/stations" aria-current=${hash.startsWith("#/stations") ? "page" : undefined}>Stations</a>
         <a href="#/transactions" aria-current=${hash === "#/transactions" ? "page" : undefined}>Transactions</a>
       </nav>
       <p class="who"><span class="tenant">${session.tenantName}</span> · <span class="role">${ROLE_NAMES[session.role] ?? session.role}</span></p>

@@ -1,47 +1,25 @@
 // The Users screen: a searchable, paged table; Columns menu (Vehicles hidden by default); Create user.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { ApiError, request } from "./api.js";
 import { html } from "./html.js";
-import { ColumnsMenu, Dialog, Empty, ErrorMessage, Loading, MenuButton, Pager } from "./components.js";
+import { useQuery, useSearch } from "./hooks.js";
+import { ACTIONS, ColumnsMenu, Dialog, Empty, ErrorMessage, Loading, MenuButton, Pager, Table } from "./components.js";
 
 const PAGE_SIZES = [10, 25, 50];
-const SEARCH_DELAY_MS = 250; // one request when the user pauses typing, not one per key
 
 export function UsersPage({ session }) {
-  const [search, setSearch] = useState("");
-  const [typed, setTyped] = useState("");
   const [pageSize, setPageSize] = useState(25);
   // Cursors of the pages before this one: going back pops one, without asking the API for a "before".
   const [cursors, setCursors] = useState([null]);
+  const [typed, setTyped, search] = useSearch(() => setCursors([null]));
   const [shown, setShown] = useState(new Set());
-  const [result, setResult] = useState({ loading: true });
   const [creating, setCreating] = useState(false);
   const [reload, setReload] = useState(0);
 
-  useEffect(() => {
-    if (typed.trim() === search) return undefined; // nothing new to look for: keep the page the user is on
-    const timer = setTimeout(() => {
-      setSearch(typed.trim());
-      setCursors([null]);
-    }, SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [typed, search]);
-
   const after = cursors[cursors.length - 1];
   const withVehicles = shown.has("Vehicles");
-  useEffect(() => {
-    let current = true;
-    setResult((previous) => ({ ...previous, loading: true, error: null }));
-    request(session.key, "Users", { first: pageSize, after, search: search || null, withVehicles }).then(
-      (data) => current && setResult({ loading: false, users: data.users }),
-      (error) => current && setResult({ loading: false, error }),
-    );
-    return () => {
-      current = false;
-    };
-  }, [session.key, pageSize, after, search, withVehicles, reload]);
-
-  const users = result.users;
+  const result = useQuery(session.key, "Users", { first: pageSize, after, search: search || null, withVehicles }, reload);
+  const users = result.data?.users;
   const page = cursors.length;
   return html`
     <section aria-labelledby="users-title">
@@ -57,19 +35,7 @@ export function UsersPage({ session }) {
       ${result.loading && html`<${Loading} what="users" />`}
       ${users && users.edges.length === 0 && html`<${Empty}>${search ? `No user matches “${search}”.` : "No users yet."}<//>`}
       ${users && users.edges.length > 0 && html`
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Users, page ${page}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">RFID tags</th>
-                ${withVehicles && html`<th scope="col">Vehicles</th>`}
-                <th scope="col"><span class="visually-hidden">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
+        <${Table} caption=${`Users, page ${page}`} columns=${["Name", "Email", "RFID tags", withVehicles && "Vehicles", ACTIONS]}>
               ${users.edges.map(({ node }) => html`
                 <tr key=${node.id}>
                   <td>${node.name}</td>
@@ -83,9 +49,7 @@ export function UsersPage({ session }) {
                   </td>
                 </tr>
               `)}
-            </tbody>
-          </table>
-        </div>
+        <//>
       `}
       <${Pager} connection=${users} noun="users" cursors=${cursors} setCursors=${setCursors}>
         <label>Rows per page

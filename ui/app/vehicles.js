@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, request } from "./api.js";
 import { html } from "./html.js";
-import { Dialog, Empty, ErrorMessage, Loading } from "./components.js";
+import { ACTIONS, Empty, ErrorMessage, Loading, MutationDialog, Table } from "./components.js";
 import { PairDialog } from "./pairing.js";
 import { VEHICLE_STATUS } from "./words.js";
 
@@ -42,20 +42,8 @@ export function UserVehiclesPage({ session, userId }) {
       ${result.loading && html`<${Loading} what="vehicles" />`}
       ${user && user.vehicles.length === 0 && html`<${Empty}>No vehicles yet.${session.canChange ? " Add one with Add Vehicle." : ""}<//>`}
       ${user && user.vehicles.length > 0 && html`
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Vehicles of ${user.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">License plate</th>
-                <th scope="col">Make</th>
-                <th scope="col">Model</th>
-                <th scope="col">Identifier</th>
-                <th scope="col">Status</th>
-                ${session.canChange && html`<th scope="col"><span class="visually-hidden">Actions</span></th>`}
-              </tr>
-            </thead>
-            <tbody>
+        <${Table} caption=${`Vehicles of ${user.name}`}
+          columns=${["License plate", "Make", "Model", "Identifier", "Status", session.canChange && ACTIONS]}>
               ${user.vehicles.map((vehicle) => html`
                 <tr key=${vehicle.id}>
                   <td>${vehicle.licensePlate}</td>
@@ -74,44 +62,13 @@ export function UserVehiclesPage({ session, userId }) {
                   </td>`}
                 </tr>
               `)}
-            </tbody>
-          </table>
-        </div>
+        <//>
       `}
       ${open?.kind === "add" && html`<${AddVehicleDialog} session=${session} userId=${userId} onClose=${close} onDone=${done} />`}
       ${open?.kind === "identifier" && html`<${AddIdentifierDialog} session=${session} vehicle=${open.vehicle} onClose=${close} onDone=${done} />`}
       ${open?.kind === "retire" && html`<${RetireDialog} session=${session} vehicle=${open.vehicle} onClose=${close} onDone=${done} />`}
       ${open?.kind === "pair" && html`<${PairDialog} session=${session} vehicle=${open.vehicle} onClose=${done} onPaired=${refresh} />`}
     </section>
-  `;
-}
-
-/** A form in a dialog that runs one mutation and shows its error in words, keeping what was typed. */
-function MutationDialog({ title, submitLabel, onClose, run, children }) {
-  const [error, setError] = useState(null);
-  const [saving, setSaving] = useState(false);
-  const submit = async (event) => {
-    event.preventDefault();
-    setSaving(true);
-    setError(null);
-    try {
-      await run(new FormData(event.currentTarget));
-    } catch (failure) {
-      setError(failure);
-      setSaving(false);
-    }
-  };
-  return html`
-    <${Dialog} title=${title} onClose=${onClose}>
-      <form onSubmit=${submit}>
-        ${children}
-        <${ErrorMessage} error=${error} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled=${saving}>${submitLabel}</button>
-          <button type="button" onClick=${onClose}>Close</button>
-        </div>
-      </form>
-    <//>
   `;
 }
 

@@ -29,3 +29,12 @@ export function when(iso) {
 export function kwh(wh) {
   return wh == null ? "" : (wh / 1000).toFixed(2);
 }
+
+export const DIRECTION = { FROM_CHARGER: "From station", TO_CHARGER: "To station" };
+
+export const MESSAGE_TYPE = { CALL: "Call", CALL_RESULT: "Result", CALL_ERROR: "Error" };
+
+/** Yes or No, for a flag in a table cell. */
+export function yesNo(flag) {
+  return flag ? "Yes" : "No";
+}
