@@ -83,21 +83,6 @@ class Handshake:
         if charge_point_id is None:
             text = "Chargers connect to /ocpp/{chargePointId}"
             return self._refuse(connection, request, HTTPStatus.NOT_FOUND, "path", text)
-        address = self._addresses.of(peer_address(connection), request.headers)
-        try:
-            # Counted before the directory and the hash: a locked-out guesser costs neither a query nor a scrypt.
-            async with self._throttle.attempt(CredentialKind.CHARGER, charge_point_id, address) as attempt:
-                refusal = await self._authenticate(connection, request, charge_point_id)
-                if refusal is not None and refusal.status_code == HTTPStatus.UNAUTHORIZED:
-                    attempt.fail()
-        except RateLimited as error:
-            return self._unauthorized(connection, request, "throttled", error.message, retry_after=error.retry_after)
-        return refusal
-
-    async def _authenticate(
-        self, connection: ServerConnection, request: Request, charge_point_id: str
-    ) -> Response | None:
-        """None when the charger may connect (remembered for the handler); else the refusal."""
         try:
             login = await self._directory.charger_login(charge_point_id)
         except Unavailable:
@@ -111,10 +96,31 @@ class Handshake:
         if missing is not None:
             text = f"Security profile {login.security_profile} not met: {missing.value.replace('_', ' ')}"
             return self._unauthorized(connection, request, "security_profile", text, reason=missing.value)
-        if password_required(login) and not await self._password_ok(request, login):
-            return self._unauthorized(connection, request, "unauthorized", "Wrong or missing password")
+        if password_required(login):
+            refusal = await self._check_password(connection, request, login)
+            if refusal is not None:
+                return refusal
         self._logins[connection] = login
         self._metrics.handshakes.labels("accepted").inc()
+        return None
+
+    async def _check_password(
+        self, connection: ServerConnection, request: Request, login: ChargerLogin
+    ) -> Response | None:
+        """The password check, throttled: counted before the hash, so that a locked-out guesser costs no scrypt.
+
+        Only chargers with a password to guess are counted. A charger without one (profile 0 without a password,
+        profile 3) has nothing to throttle, and a burst of them reconnecting from one address (a depot behind
+        one NAT, every charger after a restart) must not fill that address's window with attempts in flight.
+        """
+        address = self._addresses.of(peer_address(connection), request.headers)
+        try:
+            async with self._throttle.attempt(CredentialKind.CHARGER, login.charge_point_id, address) as attempt:
+                if not await self._password_ok(request, login):
+                    attempt.fail()
+                    return self._unauthorized(connection, request, "unauthorized", "Wrong or missing password")
+        except RateLimited as error:
+            return self._unauthorized(connection, request, "throttled", error.message, retry_after=error.retry_after)
         return None
 
     async def _password_ok(self, request: Request, login: ChargerLogin) -> bool:

@@ -148,6 +148,19 @@ async def test_a_good_charger_handshakes_promptly_during_a_storm_of_200_wrong_pa
     assert statistics.median(during) < 2.5  # generous: the machine is shared; scrypt alone takes ~150 ms here
 
 
+async def test_a_burst_of_chargers_without_a_password_from_one_address_all_connect(database_url: str) -> None:
+    """Nothing to guess, nothing counted: a depot behind one NAT reconnecting at once is not throttled."""
+    async with serving(database_url, auth_failure_limit_per_address="5/minute") as (server, acme):
+        ids = [f"NAT-{n}" for n in range(30)]
+        for cpid in ids:
+            await acme.admin.register_charger(cpid)
+
+        statuses = await asyncio.gather(*(handshake(server, cpid, "") for cpid in ids))
+
+    assert statuses == [101] * len(ids)
+    assert refusals(server, "charger", "address_locked") == 0
+
+
 # --- API keys ---
 
 
