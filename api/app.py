@@ -36,6 +36,7 @@ def create_app(
     limits: QueryLimits | None = None,
     rate_limit: str | None = DEFAULT_RATE_LIMIT,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    principals: PrincipalCache | None = None,
 ) -> Starlette:
     """Build the API around the composition root's ports.
 
@@ -47,12 +48,13 @@ def create_app(
     key keeps working that long in this process (see api.auth.PrincipalCache). `limits` bounds each GraphQL
     document (its max_depth replaced by `max_depth`); `rate_limit` is each key's rate of GraphQL operations and
     exports, in the `limits` library's notation (None: unlimited). `max_body_bytes` caps HTTP request bodies
-    (413 beyond it, counted as they arrive).
+    (413 beyond it, counted as they arrive). `principals` replaces the key cache built from `principal_ttl` (the
+    composition root's also records each key's use); the caller then closes it.
     """
     api_metrics = ApiMetrics(metrics if metrics is not None else CollectorRegistry())
     bounds = replace(limits or QueryLimits(), max_depth=max_depth)
     rate_limiter = RateLimiter(rate_limit) if rate_limit else None
-    principals = PrincipalCache(deps.directory, principal_ttl)
+    principals = principals or PrincipalCache(deps.directory, principal_ttl, bus=deps.bus, now=deps.clock)
     limit_metrics = LimitMetrics(api_metrics.registry)
     schema = make_schema(bounds, rate_limiter=rate_limiter, metrics=limit_metrics)
     view = GraphQLView(schema, deps, api_metrics, principals, rate_limiter, limit_metrics)

@@ -22,6 +22,8 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.access.mutations import AccessMutations
+from api.access.queries import AccessQueries
 from api.chargers.mutations import ChargerMutations
 from api.chargers.queries import ChargerQueries
 from api.chargers.subscriptions import ChargerSubscriptions
@@ -47,10 +49,12 @@ from api.vehicles.queries import VehicleQueries
 DOCUMENT_CACHE_SIZE = 256
 
 Query = merge_types(
-    "Query", (UserQueries, VehicleQueries, ChargerQueries, TransactionQueries, LogQueries, PairingQueries)
+    "Query",
+    (UserQueries, VehicleQueries, ChargerQueries, TransactionQueries, LogQueries, PairingQueries, AccessQueries),
 )
 Mutation = merge_types(
-    "Mutation", (UserMutations, VehicleMutations, ChargerMutations, PairingMutations, TransactionMutations)
+    "Mutation",
+    (UserMutations, VehicleMutations, ChargerMutations, PairingMutations, TransactionMutations, AccessMutations),
 )
 Subscription = merge_types(
     "Subscription", (LogSubscriptions, PairingSubscriptions, TransactionSubscriptions, ChargerSubscriptions)

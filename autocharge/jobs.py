@@ -12,6 +12,7 @@ import structlog
 
 from domain.errors import DomainError
 from domain.services import chargers, pairing
+from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
 
 log = structlog.get_logger(__name__)
@@ -92,3 +93,12 @@ async def end_orphaned_connections(
             )
 
     await every(interval_seconds, "orphaned_connection_sweep", sweep)
+
+
+async def flush_key_usage(usage: KeyUsage, interval_seconds: float) -> None:
+    """API keys' lastUsedAt, written once per interval rather than once per request."""
+
+    async def flush() -> None:
+        await usage.flush()
+
+    await every(interval_seconds, "api_key_usage_flush", flush)

@@ -13,11 +13,13 @@ import uvicorn
 from prometheus_client import CollectorRegistry
 
 from api.app import create_app
+from api.auth import PrincipalCache
 from api.limits import QueryLimits
 from autocharge import jobs
 from autocharge.settings import Settings
 from domain.errors import Unavailable
 from domain.ports import ChargerCommands, UnitOfWorkFactory
+from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
 from domain.services.login_throttle import LoginThrottle
 from infra.cluster import ClusterNode, redis_cluster
@@ -109,8 +111,12 @@ class Autocharge:
             call_flood_close_after=settings.ocpp_call_flood_close_after,
             trusted_proxies=settings.trusted_proxy_networks,
         )
+        # Accepted keys remembered per process, forgotten when any process revokes them; their use written in batches.
+        self.key_usage = KeyUsage(self.deps.directory, self.deps.clock)
+        self.principals = PrincipalCache(self.deps.directory, bus=self.bus, usage=self.key_usage)
         self.asgi = create_app(
             self.deps,
+            principals=self.principals,
             max_depth=settings.graphql_max_depth,
             ready_check=self._ready,
             metrics=self.metrics,
@@ -206,6 +212,11 @@ class Autocharge:
             asyncio.create_task(jobs.purge_old_logs(self.deps, self.settings.log_retention_days), name="log-purge")
         )
         self._tasks.append(asyncio.create_task(self._end_orphaned_connections(), name="orphaned-connections"))
+        self._tasks.append(
+            asyncio.create_task(
+                jobs.flush_key_usage(self.key_usage, self.settings.api_key_usage_flush_seconds), name="key-usage"
+            )
+        )
         log.info("autocharge_started", api=self.api_url, ocpp=self.ocpp_url, node=self.settings.node_id)
         return self
 
@@ -225,6 +236,11 @@ class Autocharge:
         for task in self._tasks[1:]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.principals.close()
+        try:
+            await self.key_usage.flush()  # the last minute of API key use
+        except Exception:  # the database may be down: only lastUsedAt is lost
+            log.warning("api_key_usage_not_stored", node=self.settings.node_id, exc_info=True)
         if self.cluster is not None:
             await self.cluster.stop()  # no more commands served here; after HTTP, whose requests may use it
         await self.bus.close()

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     # second, 50/s sustained). Empty: no limit.
     api_rate_limit: str = "100/second;500/10 seconds"
     subscription_queue_size: int = Field(default=1000, ge=1)
+    # API keys' lastUsedAt is kept in memory and written this often (not once per request).
+    api_key_usage_flush_seconds: float = Field(default=60, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, Result, delete, insert, select, text
+from sqlalchemy import CursorResult, Result, delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Executable
 
@@ -35,17 +36,54 @@ class SqlDirectory:
         await self._write(insert(api_keys).values(to_values(key)))
 
     async def principal_for_key(self, key_hash: str) -> Principal | None:
+        k = api_keys.c
         query = (
-            select(api_keys.c.tenant_id, tenants.c.name, api_keys.c.role)
-            .join(tenants, tenants.c.id == api_keys.c.tenant_id)
-            .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
+            select(k.tenant_id, tenants.c.name, k.role, k.id, k.expires_at)
+            .join(tenants, tenants.c.id == k.tenant_id)
+            .where(k.key_hash == key_hash, k.revoked_at.is_(None))
         )
         row = (await self._read(query)).mappings().first()
-        return (
-            None
-            if row is None
-            else Principal(tenant_id=row["tenant_id"], tenant_name=row["name"], role=ApiRole(row["role"]))
+        if row is None:
+            return None
+        return Principal(
+            tenant_id=row["tenant_id"],
+            tenant_name=row["name"],
+            role=ApiRole(row["role"]),
+            key_id=row["id"],
+            expires_at=row["expires_at"],
         )
+
+    async def api_keys(self, tenant_id: UUID, include_revoked: bool) -> list[ApiKey]:
+        query = select(api_keys).where(api_keys.c.tenant_id == tenant_id)
+        if not include_revoked:
+            query = query.where(api_keys.c.revoked_at.is_(None))
+        rows = (await self._read(query.order_by(api_keys.c.created_at, api_keys.c.id))).mappings()
+        return [from_row(ApiKey, row) for row in rows]
+
+    async def api_key_tenant(self, key_id: UUID) -> UUID | None:
+        tenant_id: UUID | None = (
+            await self._read(select(api_keys.c.tenant_id).where(api_keys.c.id == key_id))
+        ).scalar_one_or_none()
+        return tenant_id
+
+    async def revoke_api_key(self, tenant_id: UUID, key_id: UUID, at: datetime) -> ApiKey | None:
+        mine = (api_keys.c.tenant_id == tenant_id, api_keys.c.id == key_id)
+        with translate_errors():
+            async with self._session_factory() as session, session.begin():
+                await session.execute(
+                    update(api_keys).where(*mine, api_keys.c.revoked_at.is_(None)).values(revoked_at=at)
+                )
+                row = (await session.execute(select(api_keys).where(*mine))).mappings().first()
+                return None if row is None else from_row(ApiKey, row)
+
+    async def record_key_use(self, last_used: Mapping[UUID, datetime]) -> None:
+        k = api_keys.c
+        # One statement per key, in one transaction: a flush covers the keys used in a minute, a handful.
+        with translate_errors():
+            async with self._session_factory() as session, session.begin():
+                for key_id, at in last_used.items():
+                    newer = or_(k.last_used_at.is_(None), k.last_used_at < at)
+                    await session.execute(update(api_keys).where(k.id == key_id, newer).values(last_used_at=at))
 
     async def charger_login(self, charge_point_id: str) -> ChargerLogin | None:
         query = select(

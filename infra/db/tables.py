@@ -96,6 +96,9 @@ class ApiKeyRow(SQLModel, table=True):
     key_hash: str = _str(128)
     prefix: str = _str(16)
     created_at: datetime = _time()
+    name: str = _str(200, sa_column_kwargs={"server_default": ""})
+    expires_at: datetime | None = _time()
+    last_used_at: datetime | None = _time()
     revoked_at: datetime | None = _time()
 
 
