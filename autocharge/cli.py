@@ -174,6 +174,13 @@ class Role(enum.StrEnum):
 def apikey_create(
     tenant: Annotated[str, typer.Option("--tenant", help="The tenant's slug.")],
     role: Annotated[Role, typer.Option("--role")],
+    name: Annotated[str, typer.Option("--name", help="What the key is for, e.g. 'fleet integration'.")] = "",
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires", help="When it stops working: a time (2030-01-31T00:00Z; UTC if no zone) or 90d, 12h."
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -182,11 +189,103 @@ def apikey_create(
     from domain.services.tenants import create_api_key
 
     settings = _settings(database_url=database_url)
-    key, secret = _run(_with_directory(settings, lambda d: create_api_key(d, tenant, ApiRole(role.value.upper()))))
+    expires_at = _expiry(expires)
+    key, secret = _run(
+        _with_directory(
+            settings,
+            lambda d: create_api_key(d, tenant, ApiRole(role.value.upper()), name=name, expires_at=expires_at),
+        )
+    )
     if as_json:
-        typer.echo(json.dumps({"key": secret, "id": str(key.id), "tenant_id": str(key.tenant_id), "role": key.role}))
+        typer.echo(json.dumps({"key": secret, **_key_json(key)}))
     else:
-        typer.echo(f"{secret}\n(role {key.role}; store it now: it is not shown again)")
+        until = f"; expires {key.expires_at.isoformat()}" if key.expires_at else ""
+        typer.echo(f"{secret}\n(role {key.role}{until}; store it now: it is not shown again)")
+
+
+@apikey_app.command("list")
+def apikey_list(
+    tenant: Annotated[str, typer.Option("--tenant", help="The tenant's slug.")],
+    include_revoked: Annotated[bool, typer.Option("--all", help="Also the revoked keys.")] = False,
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The tenant's API keys, oldest first: id, prefix, role, name, expiry, last use (may lag by a minute)."""
+    from domain.services.api_keys import list_keys
+    from domain.services.tenants import tenant_id_by_slug
+
+    async def keys(directory: Any) -> Any:
+        return await list_keys(directory, await tenant_id_by_slug(directory, tenant), include_revoked)
+
+    found = _run(_with_directory(_settings(database_url=database_url), keys))
+    if as_json:
+        typer.echo(json.dumps([_key_json(key) for key in found]))
+        return
+    for key in found:
+        state = "revoked" if key.revoked_at else f"expires {_when(key.expires_at)}" if key.expires_at else "active"
+        typer.echo(f"{key.id}  {key.prefix}…  {key.role:<9}  {state:<32}  used {_when(key.last_used_at)}  {key.name}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (see `apikey list`).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke an API key. With AUTOCHARGE_REDIS_URL, every process of the cluster refuses it within a second."""
+    from domain.errors import NotFound
+    from domain.ids import parse_id
+    from domain.services.api_keys import revoke_key
+    from infra.pubsub import bus_from_url
+
+    settings = _settings(database_url=database_url)
+
+    async def revoke(directory: Any) -> Any:
+        wanted = parse_id(key_id, "key id")
+        tenant_id = await directory.api_key_tenant(wanted)
+        if tenant_id is None:
+            raise NotFound(f"API key {key_id} not found")
+        bus = bus_from_url(settings.redis_url, prefix=settings.redis_prefix)
+        await bus.start()
+        try:
+            return await revoke_key(directory, bus, tenant_id, wanted)
+        finally:
+            await bus.close()
+
+    key = _run(_with_directory(settings, revoke))
+    typer.echo(f"revoked {key.id} ({key.prefix}…) at {key.revoked_at.isoformat()}")
+
+
+def _expiry(spec: str | None) -> Any:
+    """--expires: an ISO time (UTC when it names no zone) or a duration from now such as 90d, 12h, 30m."""
+    from datetime import UTC, datetime, timedelta
+
+    if spec is None:
+        return None
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    try:
+        if spec[-1:] in units and spec[:-1].isdigit():
+            return datetime.now(UTC) + timedelta(**{units[spec[-1]]: int(spec[:-1])})
+        moment = datetime.fromisoformat(spec)
+    except ValueError:
+        typer.echo(f"error: --expires {spec!r}: expected a time such as 2030-01-31T00:00Z or 90d, 12h, 30m", err=True)
+        raise typer.Exit(2) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _when(moment: Any) -> str:
+    return "never" if moment is None else str(moment.isoformat(timespec="seconds"))
+
+
+def _key_json(key: Any) -> dict[str, Any]:
+    times = ("created_at", "expires_at", "last_used_at", "revoked_at")
+    return {
+        "id": str(key.id),
+        "tenant_id": str(key.tenant_id),
+        "role": key.role,
+        "name": key.name,
+        "prefix": key.prefix,
+        **{name: None if getattr(key, name) is None else getattr(key, name).isoformat() for name in times},
+    }
 
 
 class OcppVersion(enum.StrEnum):

@@ -8,9 +8,10 @@ import os
 import re
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import select
 
@@ -33,9 +34,10 @@ class Run:
     stderr: str
 
 
-async def autocharge(*args: str) -> Run:
-    """The console script in a child process, with the environment of this one."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCHARGE_")}
+async def autocharge(*args: str, settings: dict[str, str] | None = None) -> Run:
+    """The console script in a child process, with the environment of this one (its AUTOCHARGE_* variables
+    replaced by `settings`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCHARGE_")} | (settings or {})
     child = await asyncio.create_subprocess_exec(
         AUTOCHARGE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
@@ -152,3 +154,47 @@ async def test_an_unreachable_database_is_a_one_line_error_for_every_command(tmp
         "apikey create": (1, refused),
     }
     assert [name for name, run in runs.items() if "Traceback" in run.stderr + run.stdout] == []
+
+
+async def test_apikey_create_list_and_revoke(database_url: str) -> None:
+    await _tenant(database_url, "Acme Fleet")
+    db = ("--database-url", database_url)
+    created = await autocharge(
+        "apikey", "create", "--tenant", "acme-fleet", "--role", "read_only", "--name", "fleet", "--expires", "90d",
+        "--json", *db,
+    )  # fmt: skip
+    key = json.loads(created.stdout)
+    expires = datetime.fromisoformat(key["expires_at"]) - datetime.now(UTC)
+    assert (created.code, key["name"], key["prefix"]) == (0, "fleet", key["key"][:10])
+    assert timedelta(days=89) < expires <= timedelta(days=90)
+
+    listed = await autocharge("apikey", "list", "--tenant", "acme-fleet", "--json", *db)
+    assert [(k["id"], k["name"], k["revoked_at"]) for k in json.loads(listed.stdout)] == [(key["id"], "fleet", None)]
+    assert key["key"] not in listed.stdout
+    table = await autocharge("apikey", "list", "--tenant", "acme-fleet", *db)
+    assert key["id"] in table.stdout and "fleet" in table.stdout and "used never" in table.stdout
+
+    revoked = await autocharge("apikey", "revoke", key["id"], *db)
+    assert (revoked.code, revoked.stdout.startswith(f"revoked {key['id']} ({key['prefix']}…) at ")) == (0, True)
+    active = await autocharge("apikey", "list", "--tenant", "acme-fleet", "--json", *db)
+    every = await autocharge("apikey", "list", "--tenant", "acme-fleet", "--all", "--json", *db)
+    assert json.loads(active.stdout) == []
+    assert [k["revoked_at"] is not None for k in json.loads(every.stdout)] == [True]
+    [row] = await _rows(database_url, api_keys)
+    assert row["revoked_at"] is not None
+
+
+async def test_apikey_revoke_of_an_unknown_or_malformed_id_and_a_bad_expiry_are_one_line_errors(
+    database_url: str,
+) -> None:
+    db = ("--database-url", database_url)
+    unknown = str(uuid4())
+    assert (await autocharge("apikey", "revoke", unknown, *db)).stderr == f"error: API key {unknown} not found\n"
+    malformed = await autocharge("apikey", "revoke", "nope", *db)
+    assert (malformed.code, malformed.stderr) == (1, "error: key id 'nope' is not a UUID\n")
+    await _tenant(database_url, "Acme Fleet")
+    create = ("apikey", "create", "--tenant", "acme-fleet", "--role", "admin", *db)
+    bad = await autocharge(*create, "--expires", "soon")
+    assert (bad.code, "expected a time" in bad.stderr) == (2, True)
+    past = await autocharge(*create, "--expires", "2020-01-01T00:00")
+    assert (past.code, past.stderr) == (1, "error: expiresAt must be in the future\n")
