@@ -188,7 +188,7 @@ class ChargerRow(SQLModel, table=True):
         _unique(
             "uq_chargers_charge_point_id",
             "charge_point_id",
-            conflict="a charger with this chargePointId already exists (they are unique across every tenant)",
+            conflict="this chargePointId is not available: choose another",
         ),
         Index("ix_chargers_tenant_id", "tenant_id", "id"),
     )
