@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import gc
 import io
@@ -10,13 +11,16 @@ import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from autocharge.logs import configure_logging
 from autocharge.settings import Settings
 from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from domain.services.audit import AuditRecord
 
 T = TypeVar("T")
 
@@ -89,16 +93,47 @@ async def _ensure_schema(settings: Settings, always: bool = False) -> None:
         await upgrade_database(settings.database_url)
 
 
-async def _with_directory(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+async def _with_directory(
+    settings: Settings, work: Callable[[Any], Awaitable[T]], audited: AuditRecord | None = None
+) -> T:
+    """`work(directory)`; with `audited`, a change recorded in the audit log like a GraphQL mutation."""
     from infra.db.directory import SqlDirectory
     from infra.db.engine import Database
 
     await _ensure_schema(settings)
     database = Database(settings.database_url)
     try:
-        return await work(SqlDirectory(database.session_factory))
+        directory = SqlDirectory(database.session_factory)
+        if audited is None:
+            return await work(directory)
+        return await _audited(database, audited, work(directory))
     finally:
         await database.dispose()
+
+
+async def _audited(database: Any, record: AuditRecord, change: Awaitable[T]) -> T:
+    """The change, its audit entry written with it (or, when it fails or writes elsewhere, on its own)."""
+    from domain.ids import utcnow
+    from domain.services import audit
+    from infra.db.audit import SqlAuditTrail
+
+    trail = SqlAuditTrail(database.session_factory)
+    with audit.auditing(record):
+        try:
+            result = await change
+        except DomainError as error:
+            with contextlib.suppress(DomainError):  # the error the operator sees is the command's own
+                await audit.finish(record, trail, utcnow, error.code)
+            raise
+        await audit.finish(record, trail, utcnow, audit.OK)
+    return result
+
+
+def _audit(command: str, **arguments: Any) -> AuditRecord:
+    """The audit record of a CLI command (no API key); its tenant is set once the command knows it."""
+    from domain.services.audit import AuditRecord
+
+    return AuditRecord(operation=command, arguments=arguments, api_key_id=None, tenant_id=None)
 
 
 # `autocharge serve` exits with this when OCPP frames received could not be stored before the process ended.
@@ -158,7 +193,7 @@ def tenant_create(
     from domain.services.tenants import create_tenant
 
     settings = _settings(database_url=database_url)
-    tenant = _run(_with_directory(settings, lambda d: create_tenant(d, name)))
+    tenant = _run(_with_directory(settings, lambda d: create_tenant(d, name), _audit("tenant create", name=name)))
     if as_json:
         typer.echo(json.dumps({"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name}))
     else:
@@ -186,16 +221,18 @@ def apikey_create(
 ) -> None:
     """Create an API key; the key is printed once, only its hash is stored."""
     from domain.model import ApiRole
-    from domain.services.tenants import create_api_key
+    from domain.services.api_keys import create_key
+    from domain.services.tenants import tenant_id_by_slug
 
     settings = _settings(database_url=database_url)
     expires_at = _expiry(expires)
-    key, secret = _run(
-        _with_directory(
-            settings,
-            lambda d: create_api_key(d, tenant, ApiRole(role.value.upper()), name=name, expires_at=expires_at),
-        )
-    )
+    record = _audit("apikey create", tenant=tenant, role=role.value.upper(), name=name, expires=expires)
+
+    async def create(directory: Any) -> Any:
+        tenant_id = record.tenant_id = await tenant_id_by_slug(directory, tenant)
+        return await create_key(directory, tenant_id, ApiRole(role.value.upper()), name=name, expires_at=expires_at)
+
+    key, secret = _run(_with_directory(settings, create, record))
     if as_json:
         typer.echo(json.dumps({"key": secret, **_key_json(key)}))
     else:
@@ -238,10 +275,11 @@ def apikey_revoke(
     from infra.pubsub import bus_from_url
 
     settings = _settings(database_url=database_url)
+    record = _audit("apikey revoke", id=key_id)
 
     async def revoke(directory: Any) -> Any:
         wanted = parse_id(key_id, "key id")
-        tenant_id = await directory.api_key_tenant(wanted)
+        tenant_id = record.tenant_id = await directory.api_key_tenant(wanted)
         if tenant_id is None:
             raise NotFound(f"API key {key_id} not found")
         bus = bus_from_url(settings.redis_url, prefix=settings.redis_prefix)
@@ -251,7 +289,7 @@ def apikey_revoke(
         finally:
             await bus.close()
 
-    key = _run(_with_directory(settings, revoke))
+    key = _run(_with_directory(settings, revoke, record))
     typer.echo(f"revoked {key.id} ({key.prefix}…) at {key.revoked_at.isoformat()}")
 
 

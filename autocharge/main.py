@@ -23,6 +23,7 @@ from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
 from domain.services.login_throttle import LoginThrottle
 from infra.cluster import ClusterNode, redis_cluster
+from infra.db.audit import SqlAuditTrail
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
@@ -92,6 +93,7 @@ class Autocharge:
             commands=commands,
             tokens=SqlTokenFacts(self.database),
             logins=logins,
+            audit=SqlAuditTrail(self.database.session_factory),
         )
         self.ocpp = OcppServer(
             self.deps,
@@ -209,7 +211,12 @@ class Autocharge:
             await asyncio.sleep(0.01)
         self._tasks.append(asyncio.create_task(jobs.expire_pairing_sessions(self.deps), name="pairing-expiry"))
         self._tasks.append(
-            asyncio.create_task(jobs.purge_old_logs(self.deps, self.settings.log_retention_days), name="log-purge")
+            asyncio.create_task(
+                jobs.purge_old_logs(
+                    self.deps, self.settings.log_retention_days, audit_retention_days=self.settings.audit_retention_days
+                ),
+                name="log-purge",
+            )
         )
         self._tasks.append(asyncio.create_task(self._end_orphaned_connections(), name="orphaned-connections"))
         self._tasks.append(

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # behind nginx every client would otherwise share nginx's address, and its failures.
     trusted_proxies: str = "127.0.0.1,::1"
     log_retention_days: int = Field(default=30, ge=1)
+    # Audit log entries (one per mutation) older than this are purged, hourly, with the OCPP logs.
+    audit_retention_days: int = Field(default=365, ge=1)
 
     # GraphQL
     graphql_max_depth: int = Field(default=15, ge=2)

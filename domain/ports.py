@@ -27,6 +27,7 @@ from domain.model import (
     VehicleIdentifier,
     VehicleStatus,
 )
+from domain.model.audit import AuditEntry
 from domain.model.tenants import ApiKey
 from domain.pagination import Page, PageRequest
 from domain.queries import ChargerLogin, ChargingSummary, RecordedConnection, TransactionFilter, VehicleTokenFacts
@@ -242,6 +243,22 @@ class Directory(Protocol):
 
     async def ping(self) -> None:
         """Raise Unavailable when the database cannot be reached."""
+        ...
+
+
+class AuditTrail(Protocol):
+    """The audit log's own reads and writes (a change writes its entry in its unit of work's transaction)."""
+
+    async def add(self, entry: AuditEntry) -> None:
+        """In a transaction of its own."""
+        ...
+
+    async def page(self, tenant_id: UUID, request: PageRequest, operation: str | None) -> Page[AuditEntry]:
+        """Newest first; total_count filled."""
+        ...
+
+    async def purge(self, before: datetime) -> int:
+        """Delete entries older than `before`, in every tenant; returns how many."""
         ...
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.sql import Executable
 from domain.model import ApiRole, ConnectionState, PairingStatus, Principal, Tenant
 from domain.model.tenants import ApiKey
 from domain.queries import ChargerLogin, RecordedConnection
+from infra.db import audit
 from infra.db.errors import translate_errors
 from infra.db.mapping import from_row, to_values
 from infra.db.tables import api_keys, chargers, ocpp_log_dead_letters, ocpp_log_entries, pairing_sessions, tenants
@@ -26,14 +27,14 @@ class SqlDirectory:
         self._session_factory = session_factory
 
     async def add_tenant(self, tenant: Tenant) -> None:
-        await self._write(insert(tenants).values(to_values(tenant)))
+        await self._write(insert(tenants).values(to_values(tenant)), audited=tenant.id)
 
     async def tenant_by_slug(self, slug: str) -> Tenant | None:
         row = (await self._read(select(tenants).where(tenants.c.slug == slug))).mappings().first()
         return None if row is None else from_row(Tenant, row)
 
     async def add_api_key(self, key: ApiKey) -> None:
-        await self._write(insert(api_keys).values(to_values(key)))
+        await self._write(insert(api_keys).values(to_values(key)), audited=key.tenant_id)
 
     async def principal_for_key(self, key_hash: str) -> Principal | None:
         k = api_keys.c
@@ -139,9 +140,15 @@ class SqlDirectory:
                 # Buffered, so the rows outlive the session that fetched them.
                 return result.freeze()()
 
-    async def _write(self, statement: Executable) -> int:
-        """Run one statement in its own transaction; returns the number of rows it touched."""
+    async def _write(self, statement: Executable, *, audited: UUID | None = None) -> int:
+        """Run one statement in its own transaction; returns the number of rows it touched.
+
+        With `audited` (a tenant), the current operation's audit entry is written in the same transaction.
+        """
         with translate_errors():
             async with self._session_factory() as session, session.begin():
                 result = cast(CursorResult[Any], await session.execute(statement))
-                return result.rowcount
+                staged = None if audited is None else await audit.stage(session.execute, audited)
+            if staged is not None:
+                staged.written = True
+            return result.rowcount

@@ -20,7 +20,7 @@ from domain.services.tenants import create_tenant
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.migrate import is_up_to_date
-from infra.db.tables import api_keys, tenants
+from infra.db.tables import api_keys, audit_entries, tenants
 from tests.databases import throwaway_postgres
 
 AUTOCHARGE = str(Path(sys.executable).with_name("autocharge"))
@@ -198,3 +198,24 @@ async def test_apikey_revoke_of_an_unknown_or_malformed_id_and_a_bad_expiry_are_
     assert (bad.code, "expected a time" in bad.stderr) == (2, True)
     past = await autocharge(*create, "--expires", "2020-01-01T00:00")
     assert (past.code, past.stderr) == (1, "error: expiresAt must be in the future\n")
+
+
+async def test_cli_changes_are_audited_under_the_command_s_name_without_an_api_key(database_url: str) -> None:
+    db = ("--database-url", database_url)
+    assert (await autocharge("tenant", "create", "Acme Fleet", *db)).code == 0
+    create = ("apikey", "create", "--tenant", "acme-fleet", "--role", "admin", "--json", *db)
+    key = json.loads((await autocharge(*create, "--name", "ci")).stdout)
+    assert (await autocharge(*create, "--expires", "2020-01-01T00:00")).code == 1
+    assert (await autocharge("apikey", "revoke", key["id"], *db)).code == 0
+
+    rows = sorted(await _rows(database_url, audit_entries), key=lambda row: row["at"])
+
+    assert [(r["operation"], r["outcome"], r["api_key_id"]) for r in rows] == [
+        ("tenant create", "OK", None),
+        ("apikey create", "OK", None),
+        ("apikey create", "VALIDATION", None),
+        ("apikey revoke", "OK", None),
+    ]
+    assert rows[1]["arguments"] == {"tenant": "acme-fleet", "role": "ADMIN", "name": "ci", "expires": None}
+    assert rows[3]["arguments"] == {"id": key["id"]}
+    assert {r["tenant_id"] for r in rows} == {UUID(key["tenant_id"])}
