@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -37,6 +38,7 @@ def create_app(
     rate_limit: str | None = DEFAULT_RATE_LIMIT,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     principals: PrincipalCache | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> Starlette:
     """Build the API around the composition root's ports.
 
@@ -49,7 +51,8 @@ def create_app(
     document (its max_depth replaced by `max_depth`); `rate_limit` is each key's rate of GraphQL operations and
     exports, in the `limits` library's notation (None: unlimited). `max_body_bytes` caps HTTP request bodies
     (413 beyond it, counted as they arrive). `principals` replaces the key cache built from `principal_ttl` (the
-    composition root's also records each key's use); the caller then closes it.
+    composition root's also records each key's use); the caller then closes it. `cors_origins` are the web
+    origins whose pages may call the API from a browser (none by default).
     """
     api_metrics = ApiMetrics(metrics if metrics is not None else CollectorRegistry())
     bounds = replace(limits or QueryLimits(), max_depth=max_depth)
@@ -86,7 +89,29 @@ def create_app(
     ]
     routes: list[BaseRoute] = [*http_routes, WebSocketRoute("/graphql", view), ui_mount()]
     middleware = [
+        # Outermost: a preflight is answered before anything else looks at the request.
+        *cors(cors_origins),
         Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes),
         Middleware(BodySizeLimit, max_bytes=max_body_bytes),
     ]
     return Starlette(routes=routes, middleware=middleware)
+
+
+# How long a browser may reuse a preflight's answer.
+CORS_MAX_AGE_SECONDS = 600
+
+
+def cors(origins: Sequence[str]) -> list[Middleware]:
+    """Starlette's CORS middleware for exactly these origins: GraphQL and exports with a bearer key, no cookies."""
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After"],
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
+    ]

@@ -20,6 +20,7 @@ from strawberry.types.unset import UnsetType
 from api.access.guard import KeyGuard
 from api.auth import PrincipalCache, bearer_key, key_from_params
 from api.context import Context
+from api.html_headers import graphiql_policy, html_headers
 from api.limits import LimitMetrics, RateLimiter, limit_error, retry_header
 from api.metrics import ApiMetrics
 from api.operation_limits import authenticated
@@ -50,6 +51,13 @@ class GraphQLView(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         """orjson rather than json.dumps (a page is hundreds of values); text, as websocket clients expect."""
         return orjson.dumps(data).decode()
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL, with the HTML pages' security headers and a policy allowing its own start-up script."""
+        response = await super().render_graphql_ide(request)
+        page = response.body.decode() if isinstance(response.body, bytes) else ""
+        response.headers.update(html_headers(graphiql_policy(page)))
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         websocket = isinstance(request, WebSocket)

@@ -129,6 +129,7 @@ class Autocharge:
             ),
             rate_limit=settings.api_rate_limit or None,
             max_body_bytes=settings.api_max_body_bytes,
+            cors_origins=settings.cors_origins,
         )
         config = uvicorn.Config(
             self.asgi,
