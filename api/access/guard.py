@@ -19,6 +19,8 @@ log = structlog.get_logger(__name__)
 FORBIDDEN = 4403  # graphql-transport-ws's close code for a refused connection
 # When events stop (Redis lost), how long before listening again and checking the key in the database.
 RELISTEN_SECONDS = 1.0
+REVOKED = "Forbidden: API key revoked"
+EXPIRED = "Forbidden: API key expired"
 
 
 class KeyGuard:
@@ -39,8 +41,12 @@ class KeyGuard:
     async def start(self, within: float = 5.0) -> bool:
         """Listening within `within` seconds, and the key still valid once listening."""
         self._task = asyncio.create_task(self._run(), name="api-key-guard")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._listening.wait()), within)
+        listening = asyncio.create_task(self._listening.wait())
+        try:
+            # Whichever comes first: listening, or the guard done already (the key was revoked meanwhile).
+            await asyncio.wait({listening, self._task}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            listening.cancel()
         return self._listening.is_set() and not self._task.done()
 
     async def stop(self) -> None:
@@ -63,18 +69,19 @@ class KeyGuard:
                 async with self._bus.subscribe(self._principal.tenant_id, API_KEYS_TOPIC) as events:
                     # Checked once listening: a revocation committed before this was not heard.
                     if await self._revoked():
-                        return "Forbidden: API key revoked"
+                        return REVOKED
                     self._listening.set()
-                    async with asyncio.timeout(self._seconds_left()):
-                        async for event in events:
-                            if isinstance(event, ApiKeyRevoked) and event.key_id == self._principal.key_id:
-                                return "Forbidden: API key revoked"
-            except TimeoutError:
-                return "Forbidden: API key expired"
+                    try:
+                        async with asyncio.timeout(self._seconds_left()):
+                            async for event in events:
+                                if isinstance(event, ApiKeyRevoked) and event.key_id == self._principal.key_id:
+                                    return REVOKED
+                    except TimeoutError:
+                        return EXPIRED
             except Exception:
                 log.warning("api_key_guard_not_listening", exc_info=True)
             if self._seconds_left() == 0:
-                return "Forbidden: API key expired"
+                return EXPIRED
             await asyncio.sleep(RELISTEN_SECONDS)  # events stopped: some may be lost, so listen and check again
 
     async def _revoked(self) -> bool:
