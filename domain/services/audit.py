@@ -83,11 +83,17 @@ def pending(tenant_id: UUID) -> AuditRecord | None:
 
 
 async def finish(record: AuditRecord, trail: AuditTrail, clock: Clock, outcome: str) -> None:
-    """Written on its own, unless a commit wrote it already or no tenant is known (nothing to file it under)."""
+    """Written on its own, unless a commit wrote it already or no tenant is known (nothing to file it under).
+
+    Whatever happens, the operation is over: a task it started that commits later does not write its entry.
+    """
     if record.written or record.tenant_id is None:
+        record.written = True
         return
-    await trail.add(record.entry(clock(), outcome))
-    record.written = True
+    try:
+        await trail.add(record.entry(clock(), outcome))
+    finally:
+        record.written = True
 
 
 async def page(trail: AuditTrail, tenant_id: UUID, request: PageRequest, operation: str | None) -> Page[AuditEntry]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from domain.ids import new_id
+import pytest
+
+from domain.ids import new_id, utcnow
 from domain.services import audit
 
 
@@ -50,3 +52,16 @@ def test_a_record_without_a_tenant_takes_the_tenant_of_the_first_change_it_is_wr
         assert audit.pending(tenant) is record
 
     assert record.tenant_id == tenant
+
+
+async def test_once_finished_a_record_is_never_written_again_even_when_its_own_write_failed() -> None:
+    class DownTrail:
+        async def add(self, entry: object) -> None:
+            raise RuntimeError("database down")
+
+    tenant = new_id()
+    record = audit.AuditRecord(operation="createUser", arguments={}, api_key_id=None, tenant_id=tenant)
+    with audit.auditing(record):
+        with pytest.raises(RuntimeError):
+            await audit.finish(record, DownTrail(), utcnow, "UNAVAILABLE")  # type: ignore[arg-type]
+        assert audit.pending(tenant) is None  # a task the mutation started cannot write it later as OK
