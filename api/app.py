@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -37,6 +38,8 @@ def create_app(
     rate_limiter: RateLimiter | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     serve_api: bool = True,
+    principals: PrincipalCache | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> Starlette:
     """Build the API around the composition root's ports.
 
@@ -47,13 +50,15 @@ def create_app(
     `principal_ttl` is how long an accepted API key is remembered (0: looked up on every request); a revoked
     key keeps working that long in this process (see api.auth.PrincipalCache). `limits` bounds each GraphQL
     document (its max_depth replaced by `max_depth`); `rate_limiter` counts each key's GraphQL operations and
-    exports (None: unlimited). `max_body_bytes` caps HTTP request bodies
-    (413 beyond it, counted as they arrive). With `serve_api` False (a process that only answers chargers)
-    only /health, /ready and /metrics are served.
+    exports (None: unlimited). `max_body_bytes` caps HTTP request bodies (413 beyond it, counted as they arrive).
+    With `serve_api` False (a process that only answers chargers) only /health, /ready and /metrics are served.
+    `principals` replaces the key cache built from `principal_ttl` (the composition root's also records each
+    key's use); the caller then closes it. `cors_origins` are the web origins whose pages may call the API from
+    a browser (none by default).
     """
     api_metrics = ApiMetrics(metrics if metrics is not None else CollectorRegistry())
     bounds = replace(limits or QueryLimits(), max_depth=max_depth)
-    principals = PrincipalCache(deps.directory, principal_ttl)
+    principals = principals or PrincipalCache(deps.directory, principal_ttl, bus=deps.bus, now=deps.clock)
     limit_metrics = LimitMetrics(api_metrics.registry)
     schema = make_schema(bounds, rate_limiter=rate_limiter, metrics=limit_metrics)
     view = GraphQLView(schema, deps, api_metrics, principals, rate_limiter, limit_metrics)
@@ -90,7 +95,29 @@ def create_app(
     if serve_api:
         routes += [WebSocketRoute("/graphql", view), ui_mount()]
     middleware = [
+        # Outermost: a preflight is answered before anything else looks at the request.
+        *cors(cors_origins),
         Middleware(HttpMetricsMiddleware, metrics=api_metrics, routes=http_routes),
         Middleware(BodySizeLimit, max_bytes=max_body_bytes),
     ]
     return Starlette(routes=routes, middleware=middleware)
+
+
+# How long a browser may reuse a preflight's answer.
+CORS_MAX_AGE_SECONDS = 600
+
+
+def cors(origins: Sequence[str]) -> list[Middleware]:
+    """Starlette's CORS middleware for exactly these origins: GraphQL and exports with a bearer key, no cookies."""
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After"],
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
+    ]

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 
 import strawberry
 
-from api.permissions import CanWrite, IsAuthenticated
+from api.permissions import CanWrite, IsAdmin, IsAuthenticated
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +29,12 @@ def field(*, description: str | None = None, graphql_type: Any = None) -> Callab
 def query(*, description: str | None = None) -> Callable[[F], F]:
     """A root query field: any valid API key."""
     return cast("Callable[[F], F]", strawberry.field(description=description, permission_classes=[IsAuthenticated]))
+
+
+def admin_query(*, description: str | None = None) -> Callable[[F], F]:
+    """A root query field for ADMIN keys only: FORBIDDEN for READ_ONLY."""
+    permissions = [IsAuthenticated, IsAdmin]
+    return cast("Callable[[F], F]", strawberry.field(description=description, permission_classes=permissions))
 
 
 def mutation(*, description: str | None = None) -> Callable[[F], F]:

@@ -25,3 +25,13 @@ class CanWrite(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.principal.can_write
+
+
+class IsAdmin(BasePermission):
+    """Queries of what only administrators see (API keys, the audit log): ADMIN keys only."""
+
+    message = "this API key is READ_ONLY: this query needs an ADMIN key"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.principal.can_write

@@ -22,6 +22,9 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.access.audit import audit_every_field
+from api.access.mutations import AccessMutations
+from api.access.queries import AccessQueries
 from api.chargers.mutations import ChargerMutations
 from api.chargers.queries import ChargerQueries
 from api.chargers.security import ChargerSecurityMutations
@@ -48,18 +51,23 @@ from api.vehicles.queries import VehicleQueries
 DOCUMENT_CACHE_SIZE = 256
 
 Query = merge_types(
-    "Query", (UserQueries, VehicleQueries, ChargerQueries, TransactionQueries, LogQueries, PairingQueries)
+    "Query",
+    (UserQueries, VehicleQueries, ChargerQueries, TransactionQueries, LogQueries, PairingQueries, AccessQueries),
 )
-Mutation = merge_types(
-    "Mutation",
-    (
-        UserMutations,
-        VehicleMutations,
-        ChargerMutations,
-        ChargerSecurityMutations,
-        PairingMutations,
-        TransactionMutations,
-    ),
+# Each mutation, those added later included, writes an entry in the audit log (api.access.audit).
+Mutation = audit_every_field(
+    merge_types(
+        "Mutation",
+        (
+            UserMutations,
+            VehicleMutations,
+            ChargerMutations,
+            ChargerSecurityMutations,
+            PairingMutations,
+            TransactionMutations,
+            AccessMutations,
+        ),
+    )
 )
 Subscription = merge_types(
     "Subscription", (LogSubscriptions, PairingSubscriptions, TransactionSubscriptions, ChargerSubscriptions)

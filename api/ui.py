@@ -8,6 +8,8 @@ import structlog
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from api.html_headers import HtmlSecurityHeaders, ui_policy
+
 log = structlog.get_logger(__name__)
 
 # The checkout's ui/ folder: `scripts/install` installs the project in editable mode, so it is always there.
@@ -21,7 +23,13 @@ def ui_mount(directory: Path = UI_DIRECTORY) -> Mount:
 
     The UI only talks to the public GraphQL API like any other client, so it needs nothing from the server but
     its files. An installation without the folder (a wheel) still serves the API: the UI's paths answer 404.
+
+    The HTML pages carry security headers and a Content-Security-Policy that allows the page's own inline
+    import map by its hash (api.html_headers), taken from index.html when the mount is made.
     """
-    if not (directory / "index.html").is_file():
+    index = directory / "index.html"
+    if not index.is_file():
         log.warning("ui_missing", directory=str(directory))
-    return Mount("/", app=StaticFiles(directory=directory, html=True, check_dir=False), name="ui")
+    policy = ui_policy(index.read_text(encoding="utf-8") if index.is_file() else "")
+    files = StaticFiles(directory=directory, html=True, check_dir=False)
+    return Mount("/", app=HtmlSecurityHeaders(files, policy), name="ui")

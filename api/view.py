@@ -9,6 +9,7 @@ import orjson
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -16,8 +17,10 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UnsetType
 
+from api.access.guard import KeyGuard
 from api.auth import PrincipalCache, bearer_key, key_from_params
 from api.context import Context
+from api.html_headers import graphiql_policy, html_headers
 from api.limits import LimitMetrics, RateLimiter, limit_error, retry_header
 from api.metrics import ApiMetrics
 from api.operation_limits import authenticated
@@ -25,6 +28,7 @@ from domain.errors import RateLimited
 from domain.services.deps import Deps
 
 TOO_MANY_REQUESTS = 429
+_GUARD = "api_key_guard"  # where a websocket's KeyGuard is kept, in the connection's scope state
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -48,6 +52,13 @@ class GraphQLView(GraphQL[Context, None]):
         """orjson rather than json.dumps (a page is hundreds of values); text, as websocket clients expect."""
         return orjson.dumps(data).decode()
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL, with the HTML pages' security headers and a policy allowing its own start-up script."""
+        response = await super().render_graphql_ide(request)
+        page = response.body.decode() if isinstance(response.body, bytes) else ""
+        response.headers.update(html_headers(graphiql_policy(page)))
+        return response
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         websocket = isinstance(request, WebSocket)
         context = Context(self.deps, self.metrics, request, websocket=websocket, principals=self.principals)
@@ -63,11 +74,32 @@ class GraphQLView(GraphQL[Context, None]):
                     response.headers["Retry-After"] = retry_header(refused.retry_after)
         return context
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            return await super().__call__(scope, receive, send)
+        state = scope.setdefault("state", {})
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            guard = state.get(_GUARD)
+            if isinstance(guard, KeyGuard):
+                await guard.stop()
+        return None
+
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """graphql-transport-ws: the key in connection_init's payload, else the upgrade request's header."""
+        """graphql-transport-ws: the key in connection_init's payload, else the upgrade request's header.
+
+        While the connection lives, a KeyGuard closes it (4403) when its key is revoked or expires.
+        """
         key = key_from_params(context.connection_params) or bearer_key(context.connection.headers.get("authorization"))
-        if await context.authenticate(key) is None:
+        principal = await context.authenticate(key)
+        if principal is None or key is None:
             raise ConnectionRejectionError()  # closes with 4403 Forbidden, before any subscription runs
+        if isinstance(context.connection, WebSocket):
+            guard = KeyGuard(context.connection, key, principal, self.deps.bus, self.deps.directory, self.deps.clock)
+            setattr(context.connection.state, _GUARD, guard)
+            if not await guard.start():
+                raise ConnectionRejectionError()  # revoked meanwhile, or its revocations cannot be heard
         return await super().on_ws_connect(context)
 
     async def execute_operation(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import gc
 import io
@@ -11,13 +12,16 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from importlib.metadata import version
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from autocharge.logs import configure_logging
 from autocharge.settings import Settings
 from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from domain.services.audit import AuditRecord
 
 T = TypeVar("T")
 
@@ -109,16 +113,47 @@ async def _ensure_schema(settings: Settings, always: bool = False) -> None:
         await upgrade_database(settings.database_url)
 
 
-async def _with_directory(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+async def _with_directory(
+    settings: Settings, work: Callable[[Any], Awaitable[T]], audited: AuditRecord | None = None
+) -> T:
+    """`work(directory)`; with `audited`, a change recorded in the audit log like a GraphQL mutation."""
     from infra.db.directory import SqlDirectory
     from infra.db.engine import Database
 
     await _ensure_schema(settings)
     database = Database(settings.database_url)
     try:
-        return await work(SqlDirectory(database.session_factory))
+        directory = SqlDirectory(database.session_factory)
+        if audited is None:
+            return await work(directory)
+        return await _audited(database, audited, work(directory))
     finally:
         await database.dispose()
+
+
+async def _audited(database: Any, record: AuditRecord, change: Awaitable[T]) -> T:
+    """The change, its audit entry written with it (or, when it fails or writes elsewhere, on its own)."""
+    from domain.ids import utcnow
+    from domain.services import audit
+    from infra.db.audit import SqlAuditTrail
+
+    trail = SqlAuditTrail(database.session_factory)
+    with audit.auditing(record):
+        try:
+            result = await change
+        except DomainError as error:
+            with contextlib.suppress(DomainError):  # the error the operator sees is the command's own
+                await audit.finish(record, trail, utcnow, error.code)
+            raise
+        await audit.finish(record, trail, utcnow, audit.OK)
+    return result
+
+
+def _audit(command: str, **arguments: Any) -> AuditRecord:
+    """The audit record of a CLI command (no API key); its tenant is set once the command knows it."""
+    from domain.services.audit import AuditRecord
+
+    return AuditRecord(operation=command, arguments=arguments, api_key_id=None, tenant_id=None)
 
 
 # `autocharge serve` exits with this when OCPP frames received could not be stored before the process ended.
@@ -233,7 +268,7 @@ def tenant_create(
     from domain.services.tenants import create_tenant
 
     settings = _settings(database_url=database_url)
-    tenant = _run(_with_directory(settings, lambda d: create_tenant(d, name)))
+    tenant = _run(_with_directory(settings, lambda d: create_tenant(d, name), _audit("tenant create", name=name)))
     if as_json:
         typer.echo(json.dumps({"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name}))
     else:
@@ -249,19 +284,121 @@ class Role(enum.StrEnum):
 def apikey_create(
     tenant: Annotated[str, typer.Option("--tenant", help="The tenant's slug.")],
     role: Annotated[Role, typer.Option("--role")],
+    name: Annotated[str, typer.Option("--name", help="What the key is for, e.g. 'fleet integration'.")] = "",
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires", help="When it stops working: a time (2030-01-31T00:00Z; UTC if no zone) or 90d, 12h."
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create an API key; the key is printed once, only its hash is stored."""
     from domain.model import ApiRole
-    from domain.services.tenants import create_api_key
+    from domain.services.api_keys import create_key
+    from domain.services.tenants import tenant_id_by_slug
 
     settings = _settings(database_url=database_url)
-    key, secret = _run(_with_directory(settings, lambda d: create_api_key(d, tenant, ApiRole(role.value.upper()))))
+    expires_at = _expiry(expires)
+    record = _audit("apikey create", tenant=tenant, role=role.value.upper(), name=name, expires=expires)
+
+    async def create(directory: Any) -> Any:
+        tenant_id = record.tenant_id = await tenant_id_by_slug(directory, tenant)
+        return await create_key(directory, tenant_id, ApiRole(role.value.upper()), name=name, expires_at=expires_at)
+
+    key, secret = _run(_with_directory(settings, create, record))
     if as_json:
-        typer.echo(json.dumps({"key": secret, "id": str(key.id), "tenant_id": str(key.tenant_id), "role": key.role}))
+        typer.echo(json.dumps({"key": secret, **_key_json(key)}))
     else:
-        typer.echo(f"{secret}\n(role {key.role}; store it now: it is not shown again)")
+        until = f"; expires {key.expires_at.isoformat()}" if key.expires_at else ""
+        typer.echo(f"{secret}\n(role {key.role}{until}; store it now: it is not shown again)")
+
+
+@apikey_app.command("list")
+def apikey_list(
+    tenant: Annotated[str, typer.Option("--tenant", help="The tenant's slug.")],
+    include_revoked: Annotated[bool, typer.Option("--all", help="Also the revoked keys.")] = False,
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The tenant's API keys, oldest first: id, prefix, role, name, expiry, last use (may lag by a minute)."""
+    from domain.services.api_keys import list_keys
+    from domain.services.tenants import tenant_id_by_slug
+
+    async def keys(directory: Any) -> Any:
+        return await list_keys(directory, await tenant_id_by_slug(directory, tenant), include_revoked)
+
+    found = _run(_with_directory(_settings(database_url=database_url), keys))
+    if as_json:
+        typer.echo(json.dumps([_key_json(key) for key in found]))
+        return
+    for key in found:
+        state = "revoked" if key.revoked_at else f"expires {_when(key.expires_at)}" if key.expires_at else "active"
+        typer.echo(f"{key.id}  {key.prefix}…  {key.role:<9}  {state:<32}  used {_when(key.last_used_at)}  {key.name}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (see `apikey list`).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke an API key. With AUTOCHARGE_REDIS_URL, every process of the cluster refuses it within a second."""
+    from domain.errors import NotFound
+    from domain.ids import parse_id
+    from domain.services.api_keys import revoke_key
+    from infra.pubsub import bus_from_url
+
+    settings = _settings(database_url=database_url)
+    record = _audit("apikey revoke", id=key_id)
+
+    async def revoke(directory: Any) -> Any:
+        wanted = parse_id(key_id, "key id")
+        tenant_id = record.tenant_id = await directory.api_key_tenant(wanted)
+        if tenant_id is None:
+            raise NotFound(f"API key {key_id} not found")
+        bus = bus_from_url(settings.redis_url, prefix=settings.redis_prefix)
+        await bus.start()
+        try:
+            return await revoke_key(directory, bus, tenant_id, wanted)
+        finally:
+            await bus.close()
+
+    key = _run(_with_directory(settings, revoke, record))
+    typer.echo(f"revoked {key.id} ({key.prefix}…) at {key.revoked_at.isoformat()}")
+
+
+def _expiry(spec: str | None) -> Any:
+    """--expires: an ISO time (UTC when it names no zone) or a duration from now such as 90d, 12h, 30m."""
+    from datetime import UTC, datetime, timedelta
+
+    if spec is None:
+        return None
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    try:
+        if spec[-1:] in units and spec[:-1].isdigit():
+            return datetime.now(UTC) + timedelta(**{units[spec[-1]]: int(spec[:-1])})
+        moment = datetime.fromisoformat(spec)
+    except ValueError:
+        typer.echo(f"error: --expires {spec!r}: expected a time such as 2030-01-31T00:00Z or 90d, 12h, 30m", err=True)
+        raise typer.Exit(2) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _when(moment: Any) -> str:
+    return "never" if moment is None else str(moment.isoformat(timespec="seconds"))
+
+
+def _key_json(key: Any) -> dict[str, Any]:
+    times = ("created_at", "expires_at", "last_used_at", "revoked_at")
+    return {
+        "id": str(key.id),
+        "tenant_id": str(key.tenant_id),
+        "role": key.role,
+        "name": key.name,
+        "prefix": key.prefix,
+        **{name: None if getattr(key, name) is None else getattr(key, name).isoformat() for name in times},
+    }
 
 
 @certs_app.command("dev")

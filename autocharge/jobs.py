@@ -12,6 +12,7 @@ import structlog
 
 from domain.errors import DomainError
 from domain.services import chargers, pairing
+from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
 
 log = structlog.get_logger(__name__)
@@ -63,10 +64,17 @@ async def expire_pairing_sessions(deps: Deps, interval_seconds: float = 0.5) -> 
     await every(interval_seconds, "pairing_expiry", sweep)
 
 
-async def purge_old_logs(deps: Deps, retention_days: int, interval_seconds: float = 3600) -> None:
+async def purge_old_logs(
+    deps: Deps, retention_days: int, interval_seconds: float = 3600, *, audit_retention_days: int | None = None
+) -> None:
+    """OCPP logs older than `retention_days`; with the audit log, its entries older than `audit_retention_days`."""
+
     async def purge() -> None:
         purged = await deps.directory.purge_logs(deps.clock() - timedelta(days=retention_days))
         log.info("ocpp_logs_purged", count=purged, retention_days=retention_days)
+        if deps.audit is not None and audit_retention_days is not None:
+            purged = await deps.audit.purge(deps.clock() - timedelta(days=audit_retention_days))
+            log.info("audit_entries_purged", count=purged, retention_days=audit_retention_days)
 
     await every(interval_seconds, "ocpp_log_purge", purge)
 
@@ -92,3 +100,12 @@ async def end_orphaned_connections(
             )
 
     await every(interval_seconds, "orphaned_connection_sweep", sweep)
+
+
+async def flush_key_usage(usage: KeyUsage, interval_seconds: float) -> None:
+    """API keys' lastUsedAt, written once per interval rather than once per request."""
+
+    async def flush() -> None:
+        await usage.flush()
+
+    await every(interval_seconds, "api_key_usage_flush", flush)

@@ -15,14 +15,17 @@ import uvicorn
 from prometheus_client import CollectorRegistry
 
 from api.app import create_app
+from api.auth import PrincipalCache
 from api.limits import QueryLimits, RateLimiter
 from autocharge import jobs
 from autocharge.settings import Settings
 from domain.errors import Unavailable
 from domain.ports import ChargerCommands, UnitOfWorkFactory
+from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
 from domain.services.login_throttle import LoginThrottle
 from infra.cluster import ClusterNode, redis_cluster
+from infra.db.audit import SqlAuditTrail
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
@@ -113,6 +116,7 @@ class Autocharge:
             commands=commands,
             tokens=SqlTokenFacts(self.database),
             logins=logins,
+            audit=SqlAuditTrail(self.database.session_factory),
         )
         self.ocpp = OcppServer(
             self.deps,
@@ -135,8 +139,12 @@ class Autocharge:
             tls=_ocpp_tls(settings),
             tls_port=settings.ocpp_tls_port,
         )
+        # Accepted keys remembered per process, forgotten when any process revokes them; their use written in batches.
+        self.key_usage = KeyUsage(self.deps.directory, self.deps.clock)
+        self.principals = PrincipalCache(self.deps.directory, bus=self.bus, usage=self.key_usage)
         self.asgi = create_app(
             self.deps,
+            principals=self.principals,
             max_depth=settings.graphql_max_depth,
             ready_check=self._ready,
             metrics=self.metrics,
@@ -148,6 +156,7 @@ class Autocharge:
             rate_limiter=RateLimiter(settings.api_rate_limit, self.api_rate) if self.api_rate else None,
             max_body_bytes=settings.api_max_body_bytes,
             serve_api=settings.serves_api,
+            cors_origins=settings.cors_origins,
         )
         config = uvicorn.Config(
             self.asgi,
@@ -239,9 +248,19 @@ class Autocharge:
             await asyncio.sleep(0.01)
         self._tasks.append(asyncio.create_task(jobs.expire_pairing_sessions(self.deps), name="pairing-expiry"))
         self._tasks.append(
-            asyncio.create_task(jobs.purge_old_logs(self.deps, self.settings.log_retention_days), name="log-purge")
+            asyncio.create_task(
+                jobs.purge_old_logs(
+                    self.deps, self.settings.log_retention_days, audit_retention_days=self.settings.audit_retention_days
+                ),
+                name="log-purge",
+            )
         )
         self._tasks.append(asyncio.create_task(self._end_orphaned_connections(), name="orphaned-connections"))
+        self._tasks.append(
+            asyncio.create_task(
+                jobs.flush_key_usage(self.key_usage, self.settings.api_key_usage_flush_seconds), name="key-usage"
+            )
+        )
         log.info(
             "autocharge_started",
             api=self.api_url,
@@ -268,6 +287,11 @@ class Autocharge:
         for task in self._tasks[1:]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.principals.close()
+        try:
+            await self.key_usage.flush()  # the last minute of API key use
+        except Exception:  # the database may be down: only lastUsedAt is lost
+            log.warning("api_key_usage_not_stored", node=self.settings.node_id, exc_info=True)
         if self.cluster is not None:
             await self.cluster.stop()  # no more commands served here; after HTTP, whose requests may use it
         await self.bus.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal, Self
@@ -16,6 +17,13 @@ def networks(spec: str) -> list[IPv4Network | IPv6Network]:
     """'127.0.0.1, 10.0.0.0/8' as networks; ValueError for anything that is not an address or a network."""
     return [ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
 
+
+def origins(spec: str) -> list[str]:
+    return [part.strip() for part in spec.split(",") if part.strip()]
+
+
+# An origin as browsers send it: no path, no trailing slash, no wildcard (the allow-list is explicit).
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./autocharge.db"
 
@@ -100,6 +108,8 @@ class Settings(BaseSettings):
     # behind nginx every client would otherwise share nginx's address, and its failures.
     trusted_proxies: str = "127.0.0.1,::1"
     log_retention_days: int = Field(default=30, ge=1)
+    # Audit log entries (one per mutation) older than this are purged, hourly, with the OCPP logs.
+    audit_retention_days: int = Field(default=365, ge=1)
 
     # GraphQL
     graphql_max_depth: int = Field(default=15, ge=2)
@@ -115,6 +125,11 @@ class Settings(BaseSettings):
     # second, 50/s sustained), counted in Redis by every process together when redis_url is set. Empty: no limit.
     api_rate_limit: str = "100/second;500/10 seconds"
     subscription_queue_size: int = Field(default=1000, ge=1)
+    # Web origins (scheme://host[:port], comma-separated) whose pages may call the API from a browser (CORS).
+    # Unset: none; the UI served by this process needs none.
+    api_cors_origins: str | None = None
+    # API keys' lastUsedAt is kept in memory and written this often (not once per request).
+    api_key_usage_flush_seconds: float = Field(default=60, gt=0)
 
     @field_validator("database_url")
     @classmethod
@@ -138,6 +153,18 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"{spec!r} is not a rate limit such as '10/minute' or '10/minute;50/hour'") from None
         return spec
+
+    @field_validator("api_cors_origins")
+    @classmethod
+    def _origins(cls, spec: str | None) -> str | None:
+        for origin in origins(spec or ""):
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"api_cors_origins: {origin!r} is not an origin such as https://fleet.example:8443")
+        return spec
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return origins(self.api_cors_origins or "")
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -65,7 +65,19 @@ class OcppFrameLogged:
         return logs_topic(self.entry.charger_id)
 
 
-DomainEvent = ChargerStatusChanged | TransactionChanged | PairingSessionChanged | OcppFrameLogged
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyRevoked:
+    """Every process drops the key at once: its cached principals and the subscriptions opened with it."""
+
+    tenant_id: UUID
+    key_id: UUID
+
+    @property
+    def topic(self) -> str:
+        return API_KEYS_TOPIC
+
+
+DomainEvent = ChargerStatusChanged | TransactionChanged | PairingSessionChanged | OcppFrameLogged | ApiKeyRevoked
 
 # Why a subscription ended before its subscriber left: it may have missed events, and must read the current
 # state again after subscribing anew.
@@ -79,6 +91,7 @@ EVENTS_INTERRUPTED = (
 
 CHARGERS_TOPIC = "chargers"
 TRANSACTIONS_TOPIC = "transactions"
+API_KEYS_TOPIC = "api_keys"
 
 
 def pairing_topic(session_id: UUID) -> str:

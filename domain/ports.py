@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from types import TracebackType
@@ -27,6 +27,7 @@ from domain.model import (
     VehicleIdentifier,
     VehicleStatus,
 )
+from domain.model.audit import AuditEntry
 from domain.model.tenants import ApiKey
 from domain.pagination import Page, PageRequest
 from domain.queries import ChargerLogin, ChargingSummary, RecordedConnection, TransactionFilter, VehicleTokenFacts
@@ -221,7 +222,23 @@ class Directory(Protocol):
     async def add_tenant(self, tenant: Tenant) -> None: ...
     async def tenant_by_slug(self, slug: str) -> Tenant | None: ...
     async def add_api_key(self, key: ApiKey) -> None: ...
-    async def principal_for_key(self, key_hash: str) -> Principal | None: ...
+    async def principal_for_key(self, key_hash: str) -> Principal | None:
+        """The principal of a key that is not revoked (expired or not: its expires_at tells)."""
+        ...
+
+    async def api_keys(self, tenant_id: UUID, include_revoked: bool) -> list[ApiKey]:
+        """The tenant's keys, oldest first."""
+        ...
+
+    async def api_key_tenant(self, key_id: UUID) -> UUID | None: ...
+    async def revoke_api_key(self, tenant_id: UUID, key_id: UUID, at: datetime) -> ApiKey | None:
+        """Revoked at `at` unless it already was (then it keeps its first revocation); None: no such key."""
+        ...
+
+    async def record_key_use(self, last_used: Mapping[UUID, datetime]) -> None:
+        """Move each key's last_used_at forward to the given time (never back)."""
+        ...
+
     async def charger_login(self, charge_point_id: str) -> ChargerLogin | None: ...
     async def due_pairing_sessions(self, now: datetime) -> list[tuple[UUID, UUID]]:
         """(tenant_id, session_id) of sessions still waiting past their expiry."""
@@ -238,6 +255,22 @@ class Directory(Protocol):
 
     async def ping(self) -> None:
         """Raise Unavailable when the database cannot be reached."""
+        ...
+
+
+class AuditTrail(Protocol):
+    """The audit log's own reads and writes (a change writes its entry in its unit of work's transaction)."""
+
+    async def add(self, entry: AuditEntry) -> None:
+        """In a transaction of its own."""
+        ...
+
+    async def page(self, tenant_id: UUID, request: PageRequest, operation: str | None) -> Page[AuditEntry]:
+        """Newest first; total_count filled."""
+        ...
+
+    async def purge(self, before: datetime) -> int:
+        """Delete entries older than `before`, in every tenant; returns how many."""
         ...
 
 

@@ -29,6 +29,9 @@ class ApiKey:
     key_hash: str
     prefix: str  # the first characters of the key, so an operator can tell keys apart
     created_at: datetime
+    name: str = ""
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None  # written in batches: may lag behind the last use (see KeyUsage)
     revoked_at: datetime | None = None
 
 
@@ -39,6 +42,11 @@ class Principal:
     tenant_id: UUID
     tenant_name: str
     role: ApiRole
+    key_id: UUID | None = None  # the API key it came from
+    expires_at: datetime | None = None  # the key's expiry, checked on every use
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
     @property
     def can_write(self) -> bool:

@@ -34,9 +34,11 @@ async def register_charger(uow: UnitOfWork, cmd: RegisterCharger, clock: Clock =
         raise Invalid("name must not be empty")
     if cmd.password is not None and not 8 <= len(cmd.password) <= 40:
         raise Invalid("a charger password has 8 to 40 characters (OCPP Security Profile 1)")
+    # The same words whoever holds the id, this tenant or another: a CONFLICT tells nothing about other tenants.
+    taken = Conflict(f"chargePointId {cpid} is not available: choose another")
     async with uow:
         if await uow.chargers.by_charge_point_id(cpid) is not None:
-            raise Conflict(f"a charger with chargePointId {cpid} is already registered")
+            raise taken
         charger = Charger(
             id=new_id(),
             tenant_id=uow.tenant_id,
@@ -47,7 +49,10 @@ async def register_charger(uow: UnitOfWork, cmd: RegisterCharger, clock: Clock =
             autocharge_supported=cmd.autocharge_supported,
             created_at=clock(),
         )
-        await uow.chargers.add(charger)  # chargePointId is unique system-wide: the database says Conflict
+        try:
+            await uow.chargers.add(charger)  # chargePointId is unique system-wide: the database says Conflict
+        except Conflict:
+            raise taken from None
         await uow.commit()
     return charger
 

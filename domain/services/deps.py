@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.ids import Clock, utcnow
-from domain.ports import ChargerCommands, Directory, EventBus, FrameJournal, TokenFacts, UnitOfWorkFactory
+from domain.ports import (
+    AuditTrail,
+    ChargerCommands,
+    Directory,
+    EventBus,
+    FrameJournal,
+    TokenFacts,
+    UnitOfWorkFactory,
+)
 from domain.services.login_throttle import LoginThrottle
 
 
@@ -20,3 +28,5 @@ class Deps:
     clock: Clock = field(default=utcnow)
     # Failed charger passwords and API keys; unthrottled unless the composition root gives one.
     logins: LoginThrottle = field(default_factory=LoginThrottle.unlimited)
+    # The audit log; without one (unit tests' fakes), mutations are not audited.
+    audit: AuditTrail | None = None

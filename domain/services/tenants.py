@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from uuid import UUID
 
 from domain.errors import Conflict, Invalid, NotFound, Unauthenticated
 from domain.ids import Clock, new_id, utcnow
 from domain.model import ApiKey, ApiRole, Principal, Tenant
 from domain.ports import Directory
-from domain.secrets import hash_api_key, new_api_key
+from domain.secrets import hash_api_key
+from domain.services import api_keys
 
 
 def slugify(name: str) -> str:
@@ -26,30 +29,31 @@ async def create_tenant(directory: Directory, name: str, clock: Clock = utcnow) 
     return tenant
 
 
-async def create_api_key(
-    directory: Directory, tenant_slug: str, role: ApiRole, clock: Clock = utcnow
-) -> tuple[ApiKey, str]:
-    """Returns the stored key and the secret itself, which is shown once and never stored."""
+async def tenant_id_by_slug(directory: Directory, tenant_slug: str) -> UUID:
     tenant = await directory.tenant_by_slug(tenant_slug)
     if tenant is None:
         raise NotFound(f"tenant {tenant_slug} not found")
-    secret = new_api_key()
-    key = ApiKey(
-        id=new_id(),
-        tenant_id=tenant.id,
-        role=role,
-        key_hash=hash_api_key(secret),
-        prefix=secret[:10],
-        created_at=clock(),
-    )
-    await directory.add_api_key(key)
-    return key, secret
+    return tenant.id
 
 
-async def authenticate(directory: Directory, secret: str | None) -> Principal:
+async def create_api_key(
+    directory: Directory,
+    tenant_slug: str,
+    role: ApiRole,
+    clock: Clock = utcnow,
+    *,
+    name: str = "",
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Returns the stored key and the secret itself, which is shown once and never stored."""
+    tenant_id = await tenant_id_by_slug(directory, tenant_slug)
+    return await api_keys.create_key(directory, tenant_id, role, name=name, expires_at=expires_at, clock=clock)
+
+
+async def authenticate(directory: Directory, secret: str | None, clock: Clock = utcnow) -> Principal:
     if not secret:
         raise Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
     principal = await directory.principal_for_key(hash_api_key(secret.strip()))
     if principal is None:
         raise Unauthenticated("invalid or revoked API key")
-    return principal
+    return api_keys.still_valid(principal, clock())

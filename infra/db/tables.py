@@ -96,6 +96,9 @@ class ApiKeyRow(SQLModel, table=True):
     key_hash: str = _str(128)
     prefix: str = _str(16)
     created_at: datetime = _time()
+    name: str = _str(200, sa_column_kwargs={"server_default": ""})
+    expires_at: datetime | None = _time()
+    last_used_at: datetime | None = _time()
     revoked_at: datetime | None = _time()
 
 
@@ -185,7 +188,7 @@ class ChargerRow(SQLModel, table=True):
         _unique(
             "uq_chargers_charge_point_id",
             "charge_point_id",
-            conflict="a charger with this chargePointId already exists (they are unique across every tenant)",
+            conflict="this chargePointId is not available: choose another",
         ),
         Index("ix_chargers_tenant_id", "tenant_id", "id"),
     )
@@ -352,6 +355,21 @@ class OcppLogDeadLetterRow(SQLModel, table=True):
     failed_at: datetime = _time()
 
 
+class AuditEntryRow(SQLModel, table=True):
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_tenant_id_at", "tenant_id", "at", "id"),
+        Index("ix_audit_entries_at", "at"),
+    )
+    id: UUID = _uuid(primary_key=True)
+    tenant_id: UUID = _tenant()
+    at: datetime = _time()
+    api_key_id: UUID | None = _uuid()  # no foreign key: keys are revoked, never deleted, and entries outlive nothing
+    operation: str = _str(100)
+    arguments: Any = Field(sa_type=json_payload())
+    outcome: str = _str(32)
+
+
 def _table(model: type[SQLModel]) -> Table:
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
@@ -372,3 +390,4 @@ remote_starts = _table(RemoteStartRow)
 pairing_sessions = _table(PairingSessionRow)
 ocpp_log_entries = _table(OcppLogEntryRow)
 ocpp_log_dead_letters = _table(OcppLogDeadLetterRow)
+audit_entries = _table(AuditEntryRow)

@@ -27,6 +27,7 @@ from domain.ports import (
     UserRepository,
     VehicleRepository,
 )
+from infra.db import audit
 from infra.db.errors import translate_errors
 from infra.db.repositories import (
     SqlChargerRepository,
@@ -149,7 +150,11 @@ class SqlUnitOfWork:
             self._take_events(entity)
         events, self._events = self._events, []
         with translate_errors():
+            # The entry of the mutation that asked for this change, if any: it commits or fails with it.
+            audited = await audit.stage(session.execute, self.tenant_id)
             await session.commit()
+        if audited is not None:
+            audited.written = True
         if events:
             await self._publish(events)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,7 @@ class FakeDirectory:
 
     def __init__(self) -> None:
         self.principals: dict[str, Principal] = {}
+        self.keys: dict[UUID, ApiKey] = {}
         self.down: str | None = None
 
     def add_key(self, key: str, principal: Principal) -> None:
@@ -33,7 +35,31 @@ class FakeDirectory:
         return None
 
     async def add_api_key(self, key: ApiKey) -> None:
-        raise NotImplementedError
+        self.keys[key.id] = key
+        principal = Principal(key.tenant_id, "", key.role, key_id=key.id, expires_at=key.expires_at)
+        self.principals[key.key_hash] = principal
+
+    async def api_keys(self, tenant_id: UUID, include_revoked: bool) -> list[ApiKey]:
+        mine = [key for key in self.keys.values() if key.tenant_id == tenant_id]
+        return [key for key in mine if include_revoked or key.revoked_at is None]
+
+    async def api_key_tenant(self, key_id: UUID) -> UUID | None:
+        key = self.keys.get(key_id)
+        return None if key is None else key.tenant_id
+
+    async def revoke_api_key(self, tenant_id: UUID, key_id: UUID, at: datetime) -> ApiKey | None:
+        key = self.keys.get(key_id)
+        if key is None or key.tenant_id != tenant_id:
+            return None
+        if key.revoked_at is None:
+            key.revoked_at = at
+            self.principals.pop(key.key_hash, None)
+        return key
+
+    async def record_key_use(self, last_used: Mapping[UUID, datetime]) -> None:
+        for key_id, at in last_used.items():
+            if (key := self.keys.get(key_id)) is not None:
+                key.last_used_at = max(at, key.last_used_at or at)
 
     async def principal_for_key(self, key_hash: str) -> Principal | None:
         return self.principals.get(key_hash)

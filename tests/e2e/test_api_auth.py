@@ -66,6 +66,8 @@ MUTATIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"id": SOME_ID},
     ),
     "remoteStopTransaction": ("mutation($id: ID!) { remoteStopTransaction(transactionId: $id) }", {"id": SOME_ID}),
+    "createApiKey": ('mutation { createApiKey(name: "ci", role: ADMIN) { secret } }', {}),
+    "revokeApiKey": ("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", {"id": SOME_ID}),
 }
 
 

@@ -95,3 +95,16 @@ async def test_the_same_plate_added_concurrently_makes_one_vehicle_and_conflicts
     codes = sorted(answer["errors"][0]["extensions"]["code"] if "errors" in answer else "OK" for answer in answers)
     assert codes == ["CONFLICT"] * 5 + ["OK"]
     assert (await acme.admin("{ vehicles { totalCount } }"))["vehicles"]["totalCount"] == 1
+
+
+async def test_a_taken_charge_point_id_is_not_available_in_the_same_words_whichever_tenant_holds_it(
+    acme: TenantAccess, globex: TenantAccess
+) -> None:
+    await acme.admin.register_charger("CP-TAKEN")
+
+    in_own_tenant = await _failure(acme.admin.register_charger("CP-TAKEN"))
+    in_another = await _failure(globex.admin.register_charger("CP-TAKEN"))
+
+    expected = ("CONFLICT", "chargePointId CP-TAKEN is not available: choose another")
+    assert in_own_tenant == in_another == expected
+    assert (await globex.admin("{ chargers { totalCount } }"))["chargers"]["totalCount"] == 0

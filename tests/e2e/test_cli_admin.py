@@ -8,9 +8,10 @@ import os
 import re
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from domain.services.tenants import create_tenant
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.migrate import is_up_to_date
-from infra.db.tables import api_keys, tenants
+from infra.db.tables import api_keys, audit_entries, tenants
 from tests.databases import throwaway_postgres
 
 AUTOCHARGE = str(Path(sys.executable).with_name("autocharge"))
@@ -33,9 +34,10 @@ class Run:
     stderr: str
 
 
-async def autocharge(*args: str) -> Run:
-    """The console script in a child process, with the environment of this one."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCHARGE_")}
+async def autocharge(*args: str, settings: dict[str, str] | None = None) -> Run:
+    """The console script in a child process, with the environment of this one (its AUTOCHARGE_* variables
+    replaced by `settings`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCHARGE_")} | (settings or {})
     child = await asyncio.create_subprocess_exec(
         AUTOCHARGE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
@@ -162,3 +164,68 @@ async def test_version_prints_the_installed_version_and_the_changelog_names_it()
     assert (run.code, run.stdout) == (0, f"autocharge {version('autocharge')}\n")
     changelog = (Path(__file__).parents[2] / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## {version('autocharge')} - " in changelog
+
+
+async def test_apikey_create_list_and_revoke(database_url: str) -> None:
+    await _tenant(database_url, "Acme Fleet")
+    db = ("--database-url", database_url)
+    created = await autocharge(
+        "apikey", "create", "--tenant", "acme-fleet", "--role", "read_only", "--name", "fleet", "--expires", "90d",
+        "--json", *db,
+    )  # fmt: skip
+    key = json.loads(created.stdout)
+    expires = datetime.fromisoformat(key["expires_at"]) - datetime.now(UTC)
+    assert (created.code, key["name"], key["prefix"]) == (0, "fleet", key["key"][:10])
+    assert timedelta(days=89) < expires <= timedelta(days=90)
+
+    listed = await autocharge("apikey", "list", "--tenant", "acme-fleet", "--json", *db)
+    assert [(k["id"], k["name"], k["revoked_at"]) for k in json.loads(listed.stdout)] == [(key["id"], "fleet", None)]
+    assert key["key"] not in listed.stdout
+    table = await autocharge("apikey", "list", "--tenant", "acme-fleet", *db)
+    assert key["id"] in table.stdout and "fleet" in table.stdout and "used never" in table.stdout
+
+    revoked = await autocharge("apikey", "revoke", key["id"], *db)
+    assert (revoked.code, revoked.stdout.startswith(f"revoked {key['id']} ({key['prefix']}…) at ")) == (0, True)
+    active = await autocharge("apikey", "list", "--tenant", "acme-fleet", "--json", *db)
+    every = await autocharge("apikey", "list", "--tenant", "acme-fleet", "--all", "--json", *db)
+    assert json.loads(active.stdout) == []
+    assert [k["revoked_at"] is not None for k in json.loads(every.stdout)] == [True]
+    [row] = await _rows(database_url, api_keys)
+    assert row["revoked_at"] is not None
+
+
+async def test_apikey_revoke_of_an_unknown_or_malformed_id_and_a_bad_expiry_are_one_line_errors(
+    database_url: str,
+) -> None:
+    db = ("--database-url", database_url)
+    unknown = str(uuid4())
+    assert (await autocharge("apikey", "revoke", unknown, *db)).stderr == f"error: API key {unknown} not found\n"
+    malformed = await autocharge("apikey", "revoke", "nope", *db)
+    assert (malformed.code, malformed.stderr) == (1, "error: key id 'nope' is not a UUID\n")
+    await _tenant(database_url, "Acme Fleet")
+    create = ("apikey", "create", "--tenant", "acme-fleet", "--role", "admin", *db)
+    bad = await autocharge(*create, "--expires", "soon")
+    assert (bad.code, "expected a time" in bad.stderr) == (2, True)
+    past = await autocharge(*create, "--expires", "2020-01-01T00:00")
+    assert (past.code, past.stderr) == (1, "error: expiresAt must be in the future\n")
+
+
+async def test_cli_changes_are_audited_under_the_command_s_name_without_an_api_key(database_url: str) -> None:
+    db = ("--database-url", database_url)
+    assert (await autocharge("tenant", "create", "Acme Fleet", *db)).code == 0
+    create = ("apikey", "create", "--tenant", "acme-fleet", "--role", "admin", "--json", *db)
+    key = json.loads((await autocharge(*create, "--name", "ci")).stdout)
+    assert (await autocharge(*create, "--expires", "2020-01-01T00:00")).code == 1
+    assert (await autocharge("apikey", "revoke", key["id"], *db)).code == 0
+
+    rows = sorted(await _rows(database_url, audit_entries), key=lambda row: row["at"])
+
+    assert [(r["operation"], r["outcome"], r["api_key_id"]) for r in rows] == [
+        ("tenant create", "OK", None),
+        ("apikey create", "OK", None),
+        ("apikey create", "VALIDATION", None),
+        ("apikey revoke", "OK", None),
+    ]
+    assert rows[1]["arguments"] == {"tenant": "acme-fleet", "role": "ADMIN", "name": "ci", "expires": None}
+    assert rows[3]["arguments"] == {"id": key["id"]}
+    assert {r["tenant_id"] for r in rows} == {UUID(key["tenant_id"])}

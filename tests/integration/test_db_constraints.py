@@ -101,7 +101,7 @@ async def test_email_per_tenant_and_charge_point_id_system_wide(seed: Seed) -> N
     with pytest.raises(Conflict, match="user with this email"):
         await seed.user(tenant.id, email="ada@example.com")
     await seed.charger(tenant.id, charge_point_id="CP-1")
-    with pytest.raises(Conflict, match="chargePointId already exists"):
+    with pytest.raises(Conflict, match="this chargePointId is not available"):
         await seed.charger(other.id, charge_point_id="CP-1")
     with pytest.raises(Conflict, match="slug already exists"):
         await seed.tenant(slug=tenant.slug)

@@ -35,9 +35,48 @@ async def test_tenants_and_api_keys(seed: Seed, directory: SqlDirectory) -> None
     )
     await directory.add_api_key(key)
     await directory.add_api_key(revoked)
-    assert await directory.principal_for_key("h1") == Principal(tenant.id, "Acme Charging", ApiRole.READ_ONLY)
+    assert await directory.principal_for_key("h1") == Principal(
+        tenant.id, "Acme Charging", ApiRole.READ_ONLY, key_id=key.id
+    )
     assert await directory.principal_for_key("h2") is None
     assert await directory.principal_for_key("unknown") is None
+
+
+async def test_api_keys_are_listed_revoked_once_and_their_use_only_moves_forward(
+    seed: Seed, directory: SqlDirectory
+) -> None:
+    tenant, other = await seed.tenant(name="Acme"), await seed.tenant(name="Globex")
+    later, latest = T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)
+    key = ApiKey(
+        id=new_id(),
+        tenant_id=tenant.id,
+        role=ApiRole.ADMIN,
+        key_hash="h1",
+        prefix="ak_1",
+        created_at=T0,
+        name="ci",
+        expires_at=latest,
+    )
+    await directory.add_api_key(key)
+    assert (await directory.principal_for_key("h1")) == Principal(
+        tenant.id, "Acme", ApiRole.ADMIN, key_id=key.id, expires_at=latest
+    )
+    assert await directory.api_keys(tenant.id, include_revoked=False) == [key]
+    assert await directory.api_keys(other.id, include_revoked=True) == []
+    assert await directory.api_key_tenant(key.id) == tenant.id
+
+    await directory.record_key_use({key.id: later})
+    await directory.record_key_use({key.id: T0})  # an older use (another process's late flush) changes nothing
+    assert (await directory.api_keys(tenant.id, include_revoked=False))[0].last_used_at == later
+
+    assert await directory.revoke_api_key(other.id, key.id, later) is None  # not the other tenant's to revoke
+    revoked = await directory.revoke_api_key(tenant.id, key.id, later)
+    assert revoked is not None and revoked.revoked_at == later
+    again = await directory.revoke_api_key(tenant.id, key.id, latest)
+    assert again is not None and again.revoked_at == later  # the first revocation stands
+    assert await directory.principal_for_key("h1") is None
+    assert await directory.api_keys(tenant.id, include_revoked=False) == []
+    assert [k.id for k in await directory.api_keys(tenant.id, include_revoked=True)] == [key.id]
 
 
 async def test_charger_login_finds_the_charger_in_any_tenant(seed: Seed, directory: SqlDirectory) -> None:

@@ -67,11 +67,12 @@ async def test_every_event_type_crosses_redis_intact(bus: RedisEventBus) -> None
         bus.subscribe(tenant, events[1].topic) as transactions,
         bus.subscribe(tenant, events[2].topic) as pairing,
         bus.subscribe(tenant, events[3].topic) as logs,
+        bus.subscribe(tenant, events[4].topic) as api_keys,
     ):
         await bus.publish(tenant, events)  # several: one pipeline
         for event in events:
             await bus.publish(tenant, [event])  # one: a plain PUBLISH
-        for subscription, event in zip((chargers, transactions, pairing, logs), events, strict=True):
+        for subscription, event in zip((chargers, transactions, pairing, logs, api_keys), events, strict=True):
             assert_identical(await next_event(subscription), event)
             assert_identical(await next_event(subscription), event)
 

@@ -78,7 +78,8 @@ async def browser() -> AsyncIterator[Browser]:
 
 @on_ui_loop
 async def page(browser: Browser, server: Autocharge) -> AsyncIterator[Page]:
-    """A fresh tab (1280 px wide) that fails the test on a script error or a request to another host."""
+    """A fresh tab (1280 px wide) that fails the test on a script error, a request to another host, or anything
+    the page's Content-Security-Policy blocked."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     tab = await context.new_page()
     script_errors: list[str] = []
@@ -86,7 +87,10 @@ async def page(browser: Browser, server: Autocharge) -> AsyncIterator[Page]:
     origin = urlsplit(server.api_url).netloc
     tab.on("pageerror", lambda error: script_errors.append(str(error)))
     tab.on("request", lambda request: urlsplit(request.url).netloc != origin and elsewhere.append(request.url))
+    blocked: list[str] = []  # chromium reports each CSP violation on the console
+    tab.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
     yield tab
     await context.close()
     assert script_errors == [], "the UI threw"
+    assert blocked == [], "the Content-Security-Policy blocked part of the UI"
     assert elsewhere == [], "the UI fetched from another host"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -85,6 +86,24 @@ async def test_the_purge_removes_logs_older_than_the_retention(world: World) -> 
     directory = _Directory(world)
     await _run_briefly(jobs.purge_old_logs(_deps(world, directory), retention_days=30, interval_seconds=10))
     assert directory.purged_before == [world.clock.now - timedelta(days=30)]
+
+
+class _AuditTrail:
+    def __init__(self) -> None:
+        self.purged_before: list[datetime] = []
+
+    async def purge(self, before: datetime) -> int:
+        self.purged_before.append(before)
+        return 1
+
+
+async def test_the_purge_removes_audit_entries_older_than_their_own_retention(world: World) -> None:
+    trail = _AuditTrail()
+    deps = replace(_deps(world, _Directory(world)), audit=trail)  # type: ignore[arg-type]
+
+    await _run_briefly(jobs.purge_old_logs(deps, retention_days=30, interval_seconds=10, audit_retention_days=365))
+
+    assert trail.purged_before == [world.clock.now - timedelta(days=365)]
 
 
 async def test_an_outage_is_one_warning_and_one_recovery_line_with_backoff_between_attempts() -> None:

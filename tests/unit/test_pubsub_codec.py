@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from domain.events import (
+    ApiKeyRevoked,
     ChargerChange,
     ChargerStatusChanged,
     DomainEvent,
@@ -109,6 +110,7 @@ def sample_events(tenant_id: UUID | None = None) -> list[DomainEvent]:
         TransactionChanged(tenant_id=tenant_id, change=TransactionChange.STOPPED, transaction=transaction),
         PairingSessionChanged(tenant_id=tenant_id, session=session),
         OcppFrameLogged(tenant_id=tenant_id, entry=entry),
+        ApiKeyRevoked(tenant_id=tenant_id, key_id=uuid4()),
     ]
 
 
