@@ -1,5 +1,6 @@
-"""Stations: live connection state, a station's connectors, Unrecognised identifiers and Real-Time Logs, and the
-first guide's manual story (an Authorize with an unknown VID: in the logs, "Add to vehicle", then Accepted)."""
+"""Stations: live connection state, a station's connectors, Unrecognised identifiers (with the suggestion from an
+RFID tap) and Real-Time Logs, and the first guide's manual story (an Authorize with an unknown VID: in the logs,
+"Add to vehicle", then Accepted)."""
 
 from __future__ import annotations
 
@@ -108,10 +109,100 @@ async def test_an_unrecognised_identifier_of_the_station_is_added_to_a_vehicle(
 
     await unknown.get_by_role("button", name="Add to vehicle").click()
     dialog = page.get_by_role("dialog", name=f"Add {VID} to a vehicle")
+    await expect(dialog.get_by_role("option", selected=True)).to_have_text("AB123CD — Dana Scully")  # loaded
     await dialog.get_by_role("button", name="Add to vehicle").click()  # the only vehicle, chosen already
 
     await expect(page.get_by_role("status")).to_contain_text(f"{VID} now identifies AB123CD")
     await expect(unknown).to_have_count(0)
+
+
+async def test_a_card_tapped_after_a_rejected_vehicle_suggests_its_driver_and_add_to_vehicle_preselects_the_car(
+    page: Page, server: Autocharge, acme: TenantAccess
+) -> None:
+    cpid = a_cpid()
+    await acme.admin.register_charger(cpid, autocharge=True)
+    await a_user(acme.admin, "Fox Mulder", "fox@acme.example", plates=("AB-123-CD",))  # first in the list
+    dana = await a_user(acme.admin, "Dana Scully", "dana@acme.example", rfid="CARD-0042")
+    new_car = await acme.admin.add_vehicle(dana, "NEW-1")
+    async with charger(server, cpid) as station:
+        await station.boot()
+        assert await station.authorize(IdToken(VID)) != "Accepted"  # Dana's new car, plugged in: unknown
+        assert await station.authorize(IdToken("CARD-0042")) == "Accepted"  # so she taps her card
+        await open_station(page, server, acme.admin.key, f"Charger {cpid}")
+
+        unknown = page.get_by_role("region", name="Unrecognised identifiers").get_by_role("row").filter(has_text=VID)
+        await expect(unknown).to_contain_text("Dana Scully — NEW1")
+        await expect(page.get_by_role("region", name="Unrecognised identifiers")).to_contain_text(
+            "Nothing is paired until you add it."
+        )
+        assert await station.authorize(IdToken(VID)) != "Accepted"  # a suggestion pairs nothing by itself
+
+        from_logs = row(page, VID).filter(has_text="From station").first  # the logs' Add to vehicle suggests too
+        await from_logs.get_by_role("button", name="Add to vehicle").click()
+        dialog = page.get_by_role("dialog", name=f"Add {VID} to a vehicle")
+        await expect(dialog.get_by_label("Vehicle")).to_have_value(new_car)
+        await dialog.get_by_role("button", name="Close").click()
+
+        await unknown.get_by_role("button", name="Add to vehicle").click()
+        await expect(dialog).to_contain_text("Suggested: Dana Scully — NEW1.")
+        await expect(dialog.get_by_label("Vehicle")).to_have_value(new_car)  # preselected: the admin confirms
+        await expect(dialog.get_by_role("option", selected=True)).to_have_text("NEW1 — Dana Scully (suggested)")
+        await dialog.get_by_role("button", name="Add to vehicle").click()
+
+        await expect(page.get_by_role("status")).to_contain_text(f"{VID} now identifies NEW1")
+        await expect(unknown).to_have_count(0)
+        assert await station.authorize(IdToken(VID)) == "Accepted"
+
+    await page.get_by_role("link", name="Vehicles", exact=True).click()
+    await expect(row(page, "NEW1")).to_contain_text(f"{VID} MAC 0A:1B:2C:3D:4E:5F")
+    await expect(row(page, "AB123CD")).to_contain_text("none")
+
+
+async def test_a_driver_with_two_vehicles_to_pair_is_suggested_without_choosing_a_car(
+    page: Page, server: Autocharge, acme: TenantAccess
+) -> None:
+    cpid = a_cpid()
+    await acme.admin.register_charger(cpid, autocharge=True)
+    await a_user(acme.admin, "Dana Scully", "dana@acme.example", rfid="CARD-0042", plates=("NEW-1", "NEW-2"))
+    async with charger(server, cpid) as station:
+        await station.boot()
+        await station.authorize(IdToken(VID))
+        await station.authorize(IdToken("CARD-0042"))
+    await open_station(page, server, acme.admin.key, f"Charger {cpid}")
+
+    unknown = page.get_by_role("region", name="Unrecognised identifiers").get_by_role("row").filter(has_text=VID)
+    await expect(unknown).to_contain_text("Dana Scully (no single vehicle without an identifier)")
+    await unknown.get_by_role("button", name="Add to vehicle").click()
+    dialog = page.get_by_role("dialog", name=f"Add {VID} to a vehicle")
+    await expect(dialog).to_contain_text("Suggested: Dana Scully (no single vehicle without an identifier).")
+    await expect(dialog.get_by_role("option")).to_have_count(2)  # loaded: her two cars
+    await expect(dialog.get_by_role("option", name="(suggested)")).to_have_count(0)
+
+
+async def test_add_to_vehicle_of_a_token_many_cars_share_shows_the_api_s_refusal_in_words(
+    page: Page, server: Autocharge, acme: TenantAccess
+) -> None:
+    cpid = a_cpid()
+    await acme.admin.register_charger(cpid, autocharge=True)
+    await a_user(acme.admin, "Dana Scully", "dana@acme.example", plates=("AB-123-CD",))
+    shared = "VID:000000000000"
+    async with charger(server, cpid) as station:
+        await station.boot()
+        assert await station.authorize(IdToken(shared)) == "Invalid"
+    await open_station(page, server, acme.admin.key, f"Charger {cpid}")
+    await expect(page.get_by_text("No unknown vehicle has been plugged in here.")).to_be_visible()  # never listed
+
+    await row(page, shared).filter(has_text="From station").get_by_role("button", name="Add to vehicle").click()
+    dialog = page.get_by_role("dialog", name=f"Add {shared} to a vehicle")
+    await dialog.get_by_label("Vehicle").select_option(label="AB123CD — Dana Scully")
+    await dialog.get_by_role("button", name="Add to vehicle").click()
+
+    refused = dialog.get_by_role("alert")
+    await expect(refused).to_contain_text(f"{shared} cannot identify one vehicle: all bytes are zero")
+    await expect(refused).to_contain_text("(VALIDATION)")
+    await dialog.get_by_role("button", name="Close").click()
+    await expect(page.get_by_role("dialog")).to_have_count(0)
+    await expect(page.get_by_text("now identifies")).to_have_count(0)
 
 
 async def test_on_ocpp_2_0_1_an_authorize_with_a_mac_address_token_offers_add_to_vehicle_and_a_card_does_not(
@@ -178,12 +269,15 @@ async def test_a_read_only_key_sees_stations_and_logs_without_add_to_vehicle(
 ) -> None:
     cpid = a_cpid()
     await acme.admin.register_charger(cpid, autocharge=True)
+    dana = await a_user(acme.admin, "Dana Scully", "dana@acme.example", rfid="CARD-0042")
+    await acme.admin.add_vehicle(dana, "NEW-1")
     async with charger(server, cpid) as station:
         await station.boot()
         await station.authorize(IdToken(VID))
+        await station.authorize(IdToken("CARD-0042"))
     await open_station(page, server, acme.read_only.key, f"Charger {cpid}")
 
-    await expect(row(page, VID).first).to_be_visible()
+    await expect(row(page, VID).first).to_contain_text("Dana Scully — NEW1")  # the suggestion, to read only
     await expect(row(page, "Authorize").first).to_be_visible()
     await expect(page.get_by_role("button", name="Add to vehicle")).to_have_count(0)
     assert await button_names(page) <= LOOKING_ONLY

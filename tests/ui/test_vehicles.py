@@ -110,6 +110,27 @@ async def test_a_failed_pairing_gives_the_reason_in_words(page: Page, server: Au
         await expect(pair).to_contain_text("already belongs to another vehicle")
 
 
+async def test_a_pairing_that_captures_an_identifier_many_cars_share_fails_in_words(
+    page: Page, server: Autocharge, acme: TenantAccess
+) -> None:
+    cpid = a_cpid()
+    await acme.admin.register_charger(cpid, autocharge=True)
+    await a_user(acme.admin, "Dana Scully", "dana@acme.example", plates=("AB-123-CD",))
+    async with charger(server, cpid) as station:
+        await station.boot()
+        await signed_in(page, server, acme.admin.key)
+        await open_vehicles_of(page, "dana@acme.example")
+        await row(page, "AB123CD").get_by_role("button", name="Pair").click()
+        pair = page.get_by_role("dialog", name="Pair AB123CD")
+        await pair.get_by_role("button", name="Start pairing").click()
+        await expect(pair.get_by_text(f"Plug the vehicle into Charger {cpid} now.")).to_be_visible()
+
+        await station.run_session("000000000000")  # a modem that gave no EVCCID of its own
+
+        await expect(pair.get_by_text("Failed", exact=True)).to_be_visible()
+        await expect(pair).to_contain_text("an identifier that many vehicles share")
+
+
 async def test_pair_lists_only_connected_autocharge_chargers_and_says_when_there_is_none(
     page: Page, server: Autocharge, acme: TenantAccess
 ) -> None:
@@ -151,6 +172,34 @@ async def test_add_identifier_by_hand_and_retire_a_replaced_car(
 
     await expect(car).to_contain_text("Retired")
     await expect(car.get_by_role("button")).to_have_count(0)
+
+
+async def test_an_identifier_many_cars_share_is_refused_with_the_api_s_reason_in_words(
+    page: Page, server: Autocharge, acme: TenantAccess
+) -> None:
+    await a_user(acme.admin, "Dana Scully", "dana@acme.example", plates=("AB-123-CD",))
+    await signed_in(page, server, acme.admin.key)
+    await open_vehicles_of(page, "dana@acme.example")
+    car = row(page, "AB123CD")
+    await car.get_by_role("button", name="Add identifier").click()
+    add = page.get_by_role("dialog", name="Add identifier to AB123CD")
+    await expect(add).to_contain_text("many cars share")
+
+    for typed, reason in [
+        ("00:00:00:00:00:00", "all bytes are zero"),
+        ("VID:FFFFFFFFFFFF", "all bytes are FF (the broadcast address)"),
+        ("01-00-5E-00-00-01", "a multicast address"),
+    ]:
+        await add.get_by_label("Identifier").fill(typed)
+        await add.get_by_role("button", name="Save").click()
+        refused = add.get_by_role("alert")
+        await expect(refused).to_contain_text(reason)
+        await expect(refused).to_contain_text("cannot identify one vehicle")
+        await expect(refused).to_contain_text("(VALIDATION)")
+        await expect(add.get_by_label("Identifier")).to_have_value(typed)  # kept, to correct
+
+    await add.get_by_role("button", name="Close").click()
+    await expect(car).to_contain_text("none")  # nothing stored
 
 
 async def test_a_refused_vehicle_is_explained_in_words(page: Page, server: Autocharge, acme: TenantAccess) -> None:

@@ -1,12 +1,13 @@
 // Stations: the chargers with their connection state kept live (chargerStatus); per station its connectors,
-// the Unrecognised identifiers seen on it (with "Add to vehicle") and its Real-Time Logs (see logs.js).
+// the Unrecognised identifiers seen on it (with the suggestion from an RFID tap, and "Add to vehicle") and its
+// Real-Time Logs (see logs.js).
 import { useState } from "preact/hooks";
 import { html } from "./html.js";
 import { ACTIONS, Empty, ErrorMessage, Loading, Pager, Table } from "./components.js";
 import { AddToVehicleDialog } from "./add_to_vehicle.js";
 import { useQuery, useSubscription } from "./hooks.js";
 import { RealTimeLogs } from "./logs.js";
-import { CONNECTION_STATE, when, yesNo } from "./words.js";
+import { CONNECTION_STATE, suggestionInWords, when, yesNo } from "./words.js";
 
 const PAGE_SIZE = 25;
 
@@ -66,7 +67,10 @@ export function StationPage({ session, chargerId }) {
   if (result.data && !charger) {
     return html`<section>${back}<p class="error" role="alert">No such station (NOT_FOUND)</p></section>`;
   }
-  const addToVehicle = session.canChange ? (token) => (setAdded(null), setAdding(token)) : null;
+  const identifiers = result.data?.unrecognisedIdentifiers ?? [];
+  const addToVehicle = session.canChange
+    ? (token) => (setAdded(null), setAdding({ token, suggestion: suggestionFor(identifiers, token) }))
+    : null;
   const refresh = () => setReload((count) => count + 1);
   const done = (identifier) => {
     setAdding(null);
@@ -86,10 +90,11 @@ export function StationPage({ session, chargerId }) {
       ${charger && html`
         <${StationFacts} charger=${charger} />
         <${Connectors} connectors=${charger.connectors} />
-        <${Unrecognised} identifiers=${result.data.unrecognisedIdentifiers} onAddToVehicle=${addToVehicle} />
+        <${Unrecognised} identifiers=${identifiers} onAddToVehicle=${addToVehicle} />
         <${RealTimeLogs} session=${session} chargerId=${charger.id} onAddToVehicle=${addToVehicle} onFrame=${answered} />
       `}
-      ${adding && html`<${AddToVehicleDialog} session=${session} token=${adding} onClose=${() => setAdding(null)} onDone=${done} />`}
+      ${adding && html`<${AddToVehicleDialog} session=${session} token=${adding.token} suggestion=${adding.suggestion}
+        onClose=${() => setAdding(null)} onDone=${done} />`}
     </section>
   `;
 }
@@ -123,6 +128,21 @@ function Connectors({ connectors }) {
   `;
 }
 
+/** A vehicle token's bytes however it is spelt ("VID:0A1B…", "0a-1b-…"), to find a logged token's identifier. */
+const tokenBytes = (token) => token.toUpperCase().replace(/^VID:/, "").replace(/[:\-\s]/g, "");
+
+/** The suggestion from an RFID tap stored with `token`'s unrecognised identifier: `{ user, vehicle }`, or null. */
+function suggestionFor(identifiers, token) {
+  const identifier = identifiers.find((candidate) => tokenBytes(candidate.value) === tokenBytes(token));
+  if (!identifier?.suggestedUser) return null;
+  return { user: identifier.suggestedUser, vehicle: identifier.suggestedVehicle };
+}
+
+function Suggested({ identifier }) {
+  if (!identifier.suggestedUser) return html`<span class="muted">none</span>`;
+  return suggestionInWords({ user: identifier.suggestedUser, vehicle: identifier.suggestedVehicle });
+}
+
 function Unrecognised({ identifiers, onAddToVehicle }) {
   return html`
     <section aria-labelledby="unrecognised-title">
@@ -130,17 +150,20 @@ function Unrecognised({ identifiers, onAddToVehicle }) {
       ${identifiers.length === 0 && html`<${Empty}>No unknown vehicle has been plugged in here.<//>`}
       ${identifiers.length > 0 && html`
         <${Table} caption="Unrecognised identifiers, most recently seen first"
-          columns=${["Identifier", "MAC", "Last seen", "Times seen", onAddToVehicle && ACTIONS]}>
+          columns=${["Identifier", "MAC", "Last seen", "Times seen", "Suggested", onAddToVehicle && ACTIONS]}>
               ${identifiers.map((identifier) => html`
                 <tr key=${identifier.value}>
                   <td><code>${identifier.value}</code></td>
                   <td>${identifier.macAddress}</td>
                   <td>${when(identifier.lastSeenAt)}</td>
                   <td>${identifier.timesSeen}</td>
+                  <td><${Suggested} identifier=${identifier} /></td>
                   ${onAddToVehicle && html`<td><button type="button" onClick=${() => onAddToVehicle(identifier.value)}>Add to vehicle</button></td>`}
                 </tr>
               `)}
         <//>
+        <p class="muted">Suggested: the driver who tapped a known RFID card on this station within 60 seconds after the
+          token was rejected, with their only vehicle that has no identifier. Nothing is paired until you add it.</p>
       `}
     </section>
   `;

@@ -100,7 +100,8 @@ function AddIdentifierDialog({ session, vehicle, onClose, onDone }) {
   };
   return html`
     <${MutationDialog} title=${`Add identifier to ${vehicle.licensePlate}`} submitLabel="Save" onClose=${onClose} run=${run}>
-      <p>Paste the token from the charger's logs (VID:…) or the MAC address; it replaces the active identifier.</p>
+      <p>Paste the token from the charger's logs (VID:…) or the MAC address; it replaces the active identifier.
+        One that many cars share (all zeros, all FF, a multicast address) is refused, with the reason.</p>
       <label>Identifier <input name="value" autocomplete="off" placeholder="VID:0A1B2C3D4E5F" /></label>
     <//>
   `;

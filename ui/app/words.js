@@ -5,6 +5,9 @@ export const ROLE_NAMES = { ADMIN: "Admin", READ_ONLY: "Read only" };
 export const PAIRING_FAILURES = {
   IDENTIFIER_IN_USE: "This vehicle's identifier already belongs to another vehicle of this tenant.",
   VEHICLE_RETIRED: "The vehicle was retired while pairing was waiting.",
+  NOT_UNIQUE:
+    "The charger reported an identifier that many vehicles share (all zeros, all FF or a multicast address): " +
+    "it cannot identify this vehicle, so nothing was stored.",
 };
 
 /** The failure reason in words; an unknown code is shown as it is rather than hidden. */
@@ -37,4 +40,9 @@ export const MESSAGE_TYPE = { CALL: "Call", CALL_RESULT: "Result", CALL_ERROR: "
 /** Yes or No, for a flag in a table cell. */
 export function yesNo(flag) {
   return flag ? "Yes" : "No";
+}
+
+/** A suggestion from an RFID tap: "Dana Scully — AB123CD", or the user alone when no single vehicle is to pair. */
+export function suggestionInWords({ user, vehicle }) {
+  return vehicle ? `${user.name} — ${vehicle.licensePlate}` : `${user.name} (no single vehicle without an identifier)`;
 }
