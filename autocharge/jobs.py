@@ -11,6 +11,7 @@ from datetime import timedelta
 import structlog
 
 from domain.errors import DomainError
+from domain.events import ApiKeyRevoked
 from domain.services import chargers, pairing
 from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
@@ -47,6 +48,23 @@ async def every(interval_seconds: float, name: str, work: Callable[[], Awaitable
                 failing_since = None
             delay = interval_seconds
         await asyncio.sleep(delay)
+
+
+async def announce_revocations(deps: Deps, interval_seconds: float = 0.5) -> None:
+    """For a process without Redis: a key revoked by another process (the CLI) is heard of only through the
+    database. Every interval the keys revoked since the last look are announced on this process's own bus, where
+    the key cache and the open subscriptions' guards hear them as they hear a revocation made here."""
+    since = deps.clock()
+
+    async def look() -> None:
+        nonlocal since
+        for revoked in await deps.directory.revoked_since(since):
+            await deps.bus.publish(
+                revoked.tenant_id, [ApiKeyRevoked(tenant_id=revoked.tenant_id, key_id=revoked.key_id)]
+            )
+            since = max(since, revoked.revoked_at)
+
+    await every(interval_seconds, "revocation_watch", look)
 
 
 async def expire_pairing_sessions(deps: Deps, interval_seconds: float = 0.5) -> None:

@@ -256,6 +256,8 @@ class Autocharge:
             )
         )
         self._tasks.append(asyncio.create_task(self._end_orphaned_connections(), name="orphaned-connections"))
+        if self.cluster is None:  # with Redis, whoever revokes a key (the CLI included) tells every process
+            self._tasks.append(asyncio.create_task(jobs.announce_revocations(self.deps), name="revocations"))
         self._tasks.append(
             asyncio.create_task(
                 jobs.flush_key_usage(self.key_usage, self.settings.api_key_usage_flush_seconds), name="key-usage"

@@ -30,7 +30,14 @@ from domain.model import (
 from domain.model.audit import AuditEntry
 from domain.model.tenants import ApiKey
 from domain.pagination import Page, PageRequest
-from domain.queries import ChargerLogin, ChargingSummary, RecordedConnection, TransactionFilter, VehicleTokenFacts
+from domain.queries import (
+    ChargerLogin,
+    ChargingSummary,
+    RecordedConnection,
+    RevokedKey,
+    TransactionFilter,
+    VehicleTokenFacts,
+)
 
 # --- repositories: every one is built for one tenant and can only see that tenant's rows ---
 
@@ -233,6 +240,10 @@ class Directory(Protocol):
     async def api_key_tenant(self, key_id: UUID) -> UUID | None: ...
     async def revoke_api_key(self, tenant_id: UUID, key_id: UUID, at: datetime) -> ApiKey | None:
         """Revoked at `at` unless it already was (then it keeps its first revocation); None: no such key."""
+        ...
+
+    async def revoked_since(self, since: datetime) -> list[RevokedKey]:
+        """Keys revoked after `since`, by any process (the CLI included), oldest first."""
         ...
 
     async def record_key_use(self, last_used: Mapping[UUID, datetime]) -> None:

@@ -40,6 +40,15 @@ class ChargerLogin:
 
 
 @dataclass(frozen=True, slots=True)
+class RevokedKey:
+    """An API key's revocation, as the database records it."""
+
+    tenant_id: UUID
+    key_id: UUID
+    revoked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RecordedConnection:
     """A charger the database records as connected, through the connection `connection_id`."""
 

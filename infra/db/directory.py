@@ -13,7 +13,7 @@ from sqlalchemy.sql import Executable
 
 from domain.model import ApiRole, ConnectionState, PairingStatus, Principal, Tenant
 from domain.model.tenants import ApiKey
-from domain.queries import ChargerLogin, RecordedConnection
+from domain.queries import ChargerLogin, RecordedConnection, RevokedKey
 from infra.db import audit
 from infra.db.errors import translate_errors
 from infra.db.mapping import from_row, to_values
@@ -76,6 +76,13 @@ class SqlDirectory:
                 )
                 row = (await session.execute(select(api_keys).where(*mine))).mappings().first()
                 return None if row is None else from_row(ApiKey, row)
+
+    async def revoked_since(self, since: datetime) -> list[RevokedKey]:
+        k = api_keys.c
+        query = (
+            select(k.tenant_id, k.id.label("key_id"), k.revoked_at).where(k.revoked_at > since).order_by(k.revoked_at)
+        )
+        return [from_row(RevokedKey, row) for row in (await self._read(query)).mappings()]
 
     async def record_key_use(self, last_used: Mapping[UUID, datetime]) -> None:
         k = api_keys.c

@@ -12,9 +12,14 @@ from domain.events import DomainEvent
 from domain.model import ApiKey, OcppLogEntry, Principal, Tenant
 from domain.pagination import Page, PageRequest
 from domain.ports import EventBus
-from domain.queries import ChargerLogin
+from domain.queries import ChargerLogin, RevokedKey
 from domain.secrets import hash_api_key
 from tests.unit.fakes import FakeLogs, FakeUnitOfWork, Store
+
+
+def _revoked_at(key: ApiKey) -> datetime:
+    assert key.revoked_at is not None
+    return key.revoked_at
 
 
 class FakeDirectory:
@@ -55,6 +60,10 @@ class FakeDirectory:
             key.revoked_at = at
             self.principals.pop(key.key_hash, None)
         return key
+
+    async def revoked_since(self, since: datetime) -> list[RevokedKey]:
+        revoked = [key for key in self.keys.values() if key.revoked_at is not None and key.revoked_at > since]
+        return [RevokedKey(key.tenant_id, key.id, key.revoked_at) for key in sorted(revoked, key=_revoked_at)]
 
     async def record_key_use(self, last_used: Mapping[UUID, datetime]) -> None:
         for key_id, at in last_used.items():

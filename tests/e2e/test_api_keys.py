@@ -4,15 +4,19 @@ revoked or expired key is refused at once, its open subscriptions closed with 44
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from autocharge.main import Autocharge
+from domain.model import ApiRole
+from domain.services.tenants import create_api_key, create_tenant
 from tests.api.wsclient import GraphQLWs
 from tests.e2e.harness import Api, TenantAccess, eventually, running, tenant_access
 from tests.e2e.harness import test_settings as settings_for
+from tests.e2e.test_cli_admin import autocharge
 
 KEY_FIELDS = "id name role prefix createdAt expiresAt lastUsedAt revokedAt"
 CREATE = (
@@ -45,6 +49,16 @@ async def closed_with(ws: GraphQLWs) -> int | None:
 async def drain(ws: GraphQLWs) -> None:
     while True:
         await ws.connection.recv()
+
+
+async def refused_within(api: Api, seconds: float) -> float:
+    """How long until `api`'s key is refused; fails past `seconds`."""
+    start = time.monotonic()
+    async with asyncio.timeout(seconds):
+        # Polling on purpose: the other process forgets the key on its own, with nothing here to await.
+        while (await api.raw(ME)).get("errors") is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    return time.monotonic() - start
 
 
 async def test_a_key_is_created_with_a_name_role_and_expiry_and_listed_without_its_secret(acme: TenantAccess) -> None:
@@ -132,3 +146,22 @@ async def test_a_server_stopping_writes_the_last_uses(database_url: str) -> None
     async with running(settings_for(database_url)) as server:
         keys = (await Api(server, acme.admin.key)(KEYS))["apiKeys"]
         assert keys[-1]["lastUsedAt"] is not None
+
+
+async def test_a_key_revoked_by_the_cli_is_refused_by_a_server_without_redis_within_a_second(
+    database_url: str,
+) -> None:
+    """Alone, the server hears of a revocation by another process through the database (announce_revocations)."""
+    async with running(settings_for(database_url)) as server:
+        tenant = await create_tenant(server.deps.directory, "Acme Fleet")
+        reader, reader_key = await create_api_key(server.deps.directory, tenant.slug, ApiRole.READ_ONLY)
+        api = Api(server, reader_key)
+        assert (await api(ME))["me"]["role"] == "READ_ONLY"  # remembered by the server from now on
+        async with api.ws() as ws:
+            await ws.subscribe(STATUS)
+
+            run = await autocharge("apikey", "revoke", str(reader.id), "--database-url", database_url)
+
+            assert run.code == 0, run.stderr
+            closed, elapsed = await asyncio.gather(closed_with(ws), refused_within(api, WITHIN))
+        assert (closed, elapsed < WITHIN) == (4403, True)

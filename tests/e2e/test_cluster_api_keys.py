@@ -4,7 +4,6 @@ subscriptions included: two `autocharge serve` processes on one PostgreSQL and o
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,12 @@ from infra.db.engine import Database
 from tests.api.wsclient import authorised_ws
 from tests.e2e.harness import Api, running
 from tests.e2e.harness import test_settings as settings_for
-from tests.e2e.test_api_keys import ME, REVOKE, STATUS, WITHIN, closed_with
+from tests.e2e.test_api_keys import ME, REVOKE, STATUS, WITHIN, closed_with, refused_within
 from tests.e2e.test_cli_admin import autocharge
 from tests.e2e.test_cluster import REDIS_URL, redis_prefix, two_nodes  # noqa: F401  (redis_prefix: a fixture)
 from tests.servers import HOST
 
 pytestmark = [pytest.mark.redis]
-
-
-async def refused_within(api: Api, seconds: float) -> float:
-    """How long until `api`'s key is refused; fails past `seconds`."""
-    start = time.monotonic()
-    async with asyncio.timeout(seconds):
-        # Polling on purpose: the other process forgets the key on its own, with nothing here to await.
-        while (await api.raw(ME)).get("errors") is None:  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-    return time.monotonic() - start
 
 
 @pytest.mark.postgres
