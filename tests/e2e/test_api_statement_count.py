@@ -28,8 +28,10 @@ def counting_statements(server: Autocharge) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        # The pairing-expiry and orphaned-connection sweeps poll on their own timers: not part of any request.
-        if "pairing_sessions" not in statement and "chargers.last_seen_at <" not in statement:
+        # The pairing-expiry, orphaned-connection and revocation sweeps poll on their own timers: not part of
+        # any request.
+        timers = ("pairing_sessions", "chargers.last_seen_at <", "api_keys.revoked_at >")
+        if not any(timer in statement for timer in timers):
             statements.append(statement)
 
     engine = server.database.engine.sync_engine
