@@ -108,6 +108,7 @@ class Autocharge:
             call_burst=settings.ocpp_call_burst,
             call_flood_close_after=settings.ocpp_call_flood_close_after,
             trusted_proxies=settings.trusted_proxy_networks,
+            read_settings_after_boot=settings.ocpp_read_settings_after_boot,
         )
         self.asgi = create_app(
             self.deps,

@@ -9,9 +9,11 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
+from domain.charger_commands import ChargerCommand, CommandAnswer, LocalListEntry
 from domain.events import DomainEvent
 from domain.model import (
     Charger,
+    ChargerSetting,
     Connector,
     OcppLogEntry,
     PairingSession,
@@ -102,6 +104,31 @@ class ConnectorRepository(Protocol):
     async def for_chargers(self, charger_ids: Sequence[UUID]) -> list[Connector]: ...
 
 
+class ChargerSettingRepository(Protocol):
+    async def for_chargers(self, charger_ids: Sequence[UUID]) -> list[ChargerSetting]:
+        """Ordered by key within each charger."""
+        ...
+
+    async def replace(self, charger_id: UUID, settings: Sequence[ChargerSetting]) -> None:
+        """The charger's settings are these from now on (a full report)."""
+        ...
+
+    async def put(self, setting: ChargerSetting) -> None:
+        """Insert or overwrite one setting."""
+        ...
+
+    async def autocharge_tokens_seen(self, charger_ids: Sequence[UUID]) -> set[UUID]:
+        """Those of the chargers that have presented an Autocharge token: one left unrecognised, one that
+        started a transaction, or one captured by pairing."""
+        ...
+
+
+class LocalListRepository(Protocol):
+    async def entries(self) -> list[LocalListEntry]:
+        """Every ACTIVE vehicle identifier and every RFID tag of the tenant."""
+        ...
+
+
 class UnrecognisedIdentifierRepository(Protocol):
     async def record(self, charger_id: UUID, value: str, now: datetime) -> None:
         """Insert, or bump times_seen and last_seen_at of, the (charger, value) row."""
@@ -171,6 +198,8 @@ class UnitOfWork(Protocol):
     identifiers: IdentifierRepository
     chargers: ChargerRepository
     connectors: ConnectorRepository
+    settings: ChargerSettingRepository
+    local_list: LocalListRepository
     unrecognised: UnrecognisedIdentifierRepository
     transactions: TransactionRepository
     remote_starts: RemoteStartRepository
@@ -257,13 +286,10 @@ class FrameJournal(Protocol):
 
 
 class ChargerCommands(Protocol):
-    """Send a command to a charger wherever it is connected; raise Unavailable when it is not."""
+    """Send a command to a charger wherever it is connected, once, and return its answer; raise Unavailable when
+    it is not connected or does not answer in time (the message says which)."""
 
-    async def remote_start(self, charger: Charger, connector_id: int, id_tag: str) -> bool:
-        """True when the charger answered Accepted."""
-        ...
-
-    async def remote_stop(self, charger: Charger, ocpp_transaction_id: str) -> bool: ...
+    async def send(self, charger: Charger, command: ChargerCommand) -> CommandAnswer: ...
 
 
 class FailureThrottle(Protocol):

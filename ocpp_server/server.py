@@ -74,6 +74,7 @@ class OcppServer:
         call_burst: int = 40,
         call_flood_close_after: int = 100,
         trusted_proxies: Sequence[IpNetwork] = (),
+        read_settings_after_boot: bool = True,
     ) -> None:
         self._deps = deps
         self._registry = registry
@@ -83,6 +84,7 @@ class OcppServer:
         self._idle_timeout = charger_idle_timeout_seconds
         self._max_frame_bytes = max_frame_bytes
         self._command_timeout = command_timeout_seconds
+        self._read_settings_after_boot = read_settings_after_boot
         self._ping_interval = ping_interval_seconds
         self._ping_timeout = ping_timeout_seconds
         self._handshake_timeout = handshake_timeout_seconds
@@ -161,6 +163,7 @@ class OcppServer:
             idle_timeout=self._idle_timeout,
             command_timeout=self._command_timeout,
             call_budget=self._call_budget(),
+            read_settings_after_boot=self._read_settings_after_boot,
         )
         await session.run()
 

@@ -203,6 +203,7 @@ class ChargerRow(SQLModel, table=True):
     last_seen_at: datetime | None = _time()
     connection_id: UUID | None = _uuid()
     created_at: datetime = _time()
+    local_list_version: int | None = None
 
 
 class ConnectorRow(SQLModel, table=True):
@@ -213,6 +214,19 @@ class ConnectorRow(SQLModel, table=True):
     connector_id: int
     status: str = _str(32)
     updated_at: datetime = _time()
+
+
+class ChargerSettingRow(SQLModel, table=True):
+    """A charger's configuration value as it last reported it."""
+
+    __tablename__ = "charger_settings"
+    __table_args__ = (PrimaryKeyConstraint("charger_id", "key", name="pk_charger_settings"),)
+    tenant_id: UUID = _tenant()
+    charger_id: UUID = _uuid(foreign_key="chargers.id")
+    key: str = _str(256)
+    value: str | None = Field(sa_type=Text)  # 2.0.1 allows 2500 characters
+    readonly: bool
+    reported_at: datetime = _time()
 
 
 class UnrecognisedIdentifierRow(SQLModel, table=True):
@@ -360,6 +374,7 @@ vehicles = _table(VehicleRow)
 vehicle_identifiers = _table(VehicleIdentifierRow)
 chargers = _table(ChargerRow)
 connectors = _table(ConnectorRow)
+charger_settings = _table(ChargerSettingRow)
 unrecognised_identifiers = _table(UnrecognisedIdentifierRow)
 transactions = _table(TransactionRow)
 remote_starts = _table(RemoteStartRow)

@@ -134,6 +134,9 @@ def test_settings(database_url: str, **overrides: Any) -> Settings:
         # Likewise chargers that call as fast as they are answered: the CALL budget's own tests set theirs.
         "ocpp_call_rate_per_second": 100_000,
         "ocpp_call_burst": 100_000,
+        # Nor are they about the settings read after a boot, whose CALL would come between a test's frames: the
+        # station operations' own tests (test_ocpp_operations.py) turn it on.
+        "ocpp_read_settings_after_boot": False,
     }
     values.update(overrides)
     return Settings(**values)

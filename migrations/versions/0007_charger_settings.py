@@ -1,0 +1,44 @@
+"""Station operations: each charger's reported settings, and the local list version it last accepted.
+
+Revision ID: 0007
+Revises: 0004
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TIMESTAMP = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    # Batch mode: SQLite recreates the table, PostgreSQL gets a plain ALTER TABLE (a nullable column: no rewrite).
+    with op.batch_alter_table("chargers") as batch:
+        batch.add_column(sa.Column("local_list_version", sa.Integer(), nullable=True))
+    op.create_table(
+        "charger_settings",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("charger_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=256), nullable=False),
+        sa.Column("value", sa.Text(), nullable=True),
+        sa.Column("readonly", sa.Boolean(), nullable=False),
+        sa.Column("reported_at", TIMESTAMP, nullable=False),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"], name=op.f("fk_charger_settings_tenant_id_tenants")),
+        sa.ForeignKeyConstraint(["charger_id"], ["chargers.id"], name=op.f("fk_charger_settings_charger_id_chargers")),
+        sa.PrimaryKeyConstraint("charger_id", "key", name="pk_charger_settings"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("charger_settings")
+    with op.batch_alter_table("chargers") as batch:
+        batch.drop_column("local_list_version")
