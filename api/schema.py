@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.chargers.mutations import ChargerMutations
+from api.chargers.operations import OperationMutations
 from api.chargers.queries import ChargerQueries
 from api.chargers.subscriptions import ChargerSubscriptions
 from api.context import Context
@@ -50,7 +51,8 @@ Query = merge_types(
     "Query", (UserQueries, VehicleQueries, ChargerQueries, TransactionQueries, LogQueries, PairingQueries)
 )
 Mutation = merge_types(
-    "Mutation", (UserMutations, VehicleMutations, ChargerMutations, PairingMutations, TransactionMutations)
+    "Mutation",
+    (UserMutations, VehicleMutations, ChargerMutations, OperationMutations, PairingMutations, TransactionMutations),
 )
 Subscription = merge_types(
     "Subscription", (LogSubscriptions, PairingSubscriptions, TransactionSubscriptions, ChargerSubscriptions)

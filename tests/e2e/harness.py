@@ -190,14 +190,17 @@ async def exchange(ws: Any, frame: str | list[Any]) -> list[Any]:
 
 
 @asynccontextmanager
-async def ocpp_charge_point(server: Autocharge, cpid: str, version: str = "1.6") -> AsyncIterator[Any]:
-    """The `ocpp` package's own ChargePoint (ocpp.v16 or ocpp.v201) on this server, its receive loop running."""
+async def ocpp_charge_point(
+    server: Autocharge, cpid: str, version: str = "1.6", cls: type[Any] | None = None
+) -> AsyncIterator[Any]:
+    """The `ocpp` package's own ChargePoint (ocpp.v16 or ocpp.v201, or `cls`, a subclass of it with handlers for
+    the server's commands) on this server, its receive loop running."""
     import contextlib
 
     from ocpp import v16, v201
     from websockets.exceptions import ConnectionClosed
 
-    make = v16.ChargePoint if version == "1.6" else v201.ChargePoint
+    make = cls or (v16.ChargePoint if version == "1.6" else v201.ChargePoint)
     async with raw_connection(server, cpid, version) as ws:
         charge_point = make(cpid, ws, response_timeout=10)
         receiving = asyncio.create_task(charge_point.start())
