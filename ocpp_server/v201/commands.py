@@ -10,6 +10,7 @@ from ocpp.v201 import call
 from domain.charger_commands import (
     ChangeAvailability,
     CommandAnswer,
+    LocalListEntry,
     ReadSettings,
     Reset,
     SendLocalList,
@@ -105,16 +106,23 @@ async def write_setting(cp: Any, command: WriteSetting) -> CommandAnswer:
     return CommandAnswer(str(answer.set_variable_result[0]["attribute_status"]))
 
 
+def _id_token(entry: LocalListEntry) -> dict[str, str]:
+    if entry.vehicle:
+        return {"id_token": entry.id_tag.removeprefix("VID:"), "type": "MacAddress"}
+    return {"id_token": entry.id_tag, "type": "ISO14443"}
+
+
 @SENDERS.of(SendLocalList, "SendLocalList")
 async def send_local_list(cp: Any, command: SendLocalList) -> CommandAnswer:
     entries: list[dict[str, Any]] = [
         {
-            "id_token": {"id_token": entry.id_tag, "type": "MacAddress" if entry.vehicle else "ISO14443"},
+            # A 2.0.1 charging station presents a vehicle as a MacAddress token: its hex, without "VID:".
+            "id_token": _id_token(entry),
             "id_token_info": {"status": "Accepted"},
         }
         for entry in command.entries
     ]
-    entries += [{"id_token": {"id_token": id_tag, "type": "ISO14443"}} for id_tag in command.removed]
+    entries += [{"id_token": _id_token(LocalListEntry(t, t.startswith("VID:")))} for t in command.removed]
     request = call.SendLocalList(
         version_number=command.version,
         update_type="Full" if command.full else "Differential",

@@ -148,9 +148,12 @@ async def running(settings: Settings) -> AsyncIterator[Autocharge]:
         yield server
 
 
-def charger(server: Autocharge, cpid: str, version: str = "1.6", password: str | None = None) -> SimulatedCharger:
-    """A simulated Autocharge charger connected to this server (use with `async with`)."""
-    return SimulatedCharger(f"{server.ocpp_url}/{cpid}", version, password)  # type: ignore[arg-type]
+def charger(
+    server: Autocharge, cpid: str, version: str = "1.6", password: str | None = None, **options: Any
+) -> SimulatedCharger:
+    """A simulated Autocharge charger connected to this server (use with `async with`); `options` go to
+    SimulatedCharger (e.g. autocharge_switch, settings)."""
+    return SimulatedCharger(f"{server.ocpp_url}/{cpid}", version, password, **options)  # type: ignore[arg-type]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:

@@ -360,7 +360,7 @@ async def test_the_local_list_holds_every_active_identifier_and_tag_and_its_vers
     else:
         assert (first["version_number"], first["update_type"], second["version_number"]) == (1, "Full", 2)
         tokens = sorted((e["id_token"]["id_token"], e["id_token"]["type"]) for e in first["local_authorization_list"])
-        assert tokens == [("RFID-ANA", "ISO14443"), ("VID:0A1B2C3D4E5F", "MacAddress")]
+        assert tokens == [("0A1B2C3D4E5F", "MacAddress"), ("RFID-ANA", "ISO14443")]
     assert await logged(acme, charger_id, "SendLocalList", 4) == CALL_AND_ANSWER * 2
 
 
