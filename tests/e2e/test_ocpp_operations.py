@@ -306,7 +306,7 @@ async def test_a_setting_changes_only_when_reported_writable_and_accepted(
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_readiness_is_unknown_without_a_switch_and_switching_it_is_refused(
+async def test_readiness_is_unknown_without_a_switch_until_the_charger_presents_an_autocharge_token(
     server: Autocharge, acme: TenantAccess, version: str
 ) -> None:
     charger_id = await acme.admin.register_charger("CP-1")
@@ -320,6 +320,13 @@ async def test_readiness_is_unknown_without_a_switch_and_switching_it_is_refused
         charger = (await acme.read_only(CHARGER_SETTINGS, c=charger_id))["charger"]
         assert (charger["autochargeReadiness"], charger["autochargeSettingKey"]) == ("UNKNOWN", None)
         assert await acme.admin.error_code(SET_AUTOCHARGE, c=charger_id, e=True) == "VALIDATION"
+
+        if version == "1.6":
+            await cp.call(call16.Authorize(id_tag="VID:0A1B2C3D4E5F"))
+        else:
+            await cp.call(call201.Authorize(id_token={"id_token": "0A1B2C3D4E5F", "type": "MacAddress"}))
+        charger = (await acme.read_only(CHARGER_SETTINGS, c=charger_id))["charger"]
+        assert (charger["autochargeReadiness"], charger["autochargeSettingKey"]) == ("ENABLED", None)
 
 
 async def test_a_report_whose_parts_stop_arriving_is_unavailable(booting_server: Autocharge) -> None:
