@@ -204,6 +204,12 @@ class Autocharge:
             await asyncio.sleep(0.01)
         self._tasks.append(asyncio.create_task(jobs.expire_pairing_sessions(self.deps), name="pairing-expiry"))
         self._tasks.append(
+            asyncio.create_task(
+                jobs.sync_local_lists(self.deps, self.registry.is_connected, self.settings.local_list_sync_seconds),
+                name="local-list-sync",
+            )
+        )
+        self._tasks.append(
             asyncio.create_task(jobs.purge_old_logs(self.deps, self.settings.log_retention_days), name="log-purge")
         )
         self._tasks.append(asyncio.create_task(self._end_orphaned_connections(), name="orphaned-connections"))

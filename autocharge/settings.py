@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # Read a charger's settings (GetConfiguration / GetBaseReport) in the background after its first
     # BootNotification and after one with a new firmware version.
     ocpp_read_settings_after_boot: bool = True
+    # How often changes to identifiers and RFID tags are sent to the chargers holding a local list (Differential).
+    local_list_sync_seconds: float = Field(default=30, gt=0)
     # A connection that has not finished its HTTP upgrade (password check included) by then is dropped.
     ocpp_handshake_timeout_seconds: float = Field(default=10, gt=0)
     # Websocket pings find dead TCP peers: no pong within the timeout closes the connection (1011) and the

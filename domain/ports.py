@@ -128,6 +128,12 @@ class LocalListRepository(Protocol):
         """Every ACTIVE vehicle identifier and every RFID tag of the tenant."""
         ...
 
+    async def accepted(self, charger_id: UUID) -> list[LocalListEntry]:
+        """The list the charger last accepted."""
+        ...
+
+    async def replace_accepted(self, charger_id: UUID, entries: Sequence[LocalListEntry]) -> None: ...
+
 
 class UnrecognisedIdentifierRepository(Protocol):
     async def record(self, charger_id: UUID, value: str, now: datetime) -> None:
@@ -251,6 +257,10 @@ class Directory(Protocol):
 
     async def recorded_connections(self, seen_before: datetime) -> list[RecordedConnection]:
         """Chargers recorded as connected, in every tenant, last seen before `seen_before`."""
+        ...
+
+    async def chargers_with_local_list(self) -> list[tuple[UUID, UUID, str]]:
+        """(tenant_id, charger_id, chargePointId) of connected chargers that hold a local list, in every tenant."""
         ...
 
     async def ping(self) -> None:

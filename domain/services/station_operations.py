@@ -11,6 +11,7 @@ from domain.charger_commands import (
     ChangeAvailability,
     ChargerCommand,
     CommandAnswer,
+    LocalListEntry,
     ReadSettings,
     ReportedSetting,
     Reset,
@@ -179,13 +180,44 @@ async def send_local_list(uow: UnitOfWork, commands: ChargerCommands, charger_id
     charger = await _connected_charger(uow, charger_id)
     async with uow:
         entries = await uow.local_list.entries()
-    version = (charger.local_list_version or 0) + 1
-    answer = await commands.send(charger, SendLocalList(version, True, tuple(entries)))
+    return await _send_list(uow, commands, charger, SendLocalList(_next(charger), True, tuple(entries)), entries)
+
+
+def _next(charger: Charger) -> int:
+    return (charger.local_list_version or 0) + 1
+
+
+async def _send_list(
+    uow: UnitOfWork, commands: ChargerCommands, charger: Charger, command: SendLocalList, now_held: list[LocalListEntry]
+) -> CommandAnswer:
+    """Send; once accepted, remember the version and the list the charger now holds."""
+    answer = await commands.send(charger, command)
     if answer.accepted:
         async with uow:
-            charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
-            charger.local_list_version = version
+            charger = found(await uow.chargers.get(charger.id), "charger", charger.id)
+            charger.local_list_version = command.version
+            await uow.local_list.replace_accepted(charger.id, now_held)
             await uow.chargers.update(charger)
             changed(uow, charger, ChargerChange.UPDATED)
             await uow.commit()
+    return answer
+
+
+async def sync_local_list(uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID) -> CommandAnswer | None:
+    """Bring a charger's local list up to date with a Differential update (None: it already is, or it holds no
+    list); a charger that refuses the version gets the whole list again."""
+    charger = await _connected_charger(uow, charger_id)
+    if charger.local_list_version is None:
+        return None
+    async with uow:
+        entries = await uow.local_list.entries()
+        held = await uow.local_list.accepted(charger_id)
+    wanted, have = {e.id_tag: e for e in entries}, {e.id_tag: e for e in held}
+    added = tuple(e for tag, e in wanted.items() if have.get(tag) != e)
+    removed = tuple(tag for tag in have if tag not in wanted)
+    if not added and not removed:
+        return None
+    answer = await _send_list(uow, commands, charger, SendLocalList(_next(charger), False, added, removed), entries)
+    if answer.status == "VersionMismatch":
+        return await send_local_list(uow, commands, charger_id)
     return answer

@@ -229,6 +229,17 @@ class ChargerSettingRow(SQLModel, table=True):
     reported_at: datetime = _time()
 
 
+class ChargerLocalListEntryRow(SQLModel, table=True):
+    """An entry of the local authorisation list a charger last accepted."""
+
+    __tablename__ = "charger_local_list_entries"
+    __table_args__ = (PrimaryKeyConstraint("charger_id", "id_tag", name="pk_charger_local_list_entries"),)
+    tenant_id: UUID = _tenant()
+    charger_id: UUID = _uuid(foreign_key="chargers.id")
+    id_tag: str = _str(64)
+    vehicle: bool
+
+
 class UnrecognisedIdentifierRow(SQLModel, table=True):
     __tablename__ = "unrecognised_identifiers"
     __table_args__ = (
@@ -375,6 +386,7 @@ vehicle_identifiers = _table(VehicleIdentifierRow)
 chargers = _table(ChargerRow)
 connectors = _table(ConnectorRow)
 charger_settings = _table(ChargerSettingRow)
+charger_local_list_entries = _table(ChargerLocalListEntryRow)
 unrecognised_identifiers = _table(UnrecognisedIdentifierRow)
 transactions = _table(TransactionRow)
 remote_starts = _table(RemoteStartRow)

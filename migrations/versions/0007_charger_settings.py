@@ -1,4 +1,5 @@
-"""Station operations: each charger's reported settings, and the local list version it last accepted.
+"""Station operations: each charger's reported settings, and the local authorisation list it last accepted
+(its version, and its entries, from which later changes are sent as Differential updates).
 
 Revision ID: 0007
 Revises: 0004
@@ -36,9 +37,24 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["charger_id"], ["chargers.id"], name=op.f("fk_charger_settings_charger_id_chargers")),
         sa.PrimaryKeyConstraint("charger_id", "key", name="pk_charger_settings"),
     )
+    op.create_table(
+        "charger_local_list_entries",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("charger_id", sa.Uuid(), nullable=False),
+        sa.Column("id_tag", sa.String(length=64), nullable=False),
+        sa.Column("vehicle", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_charger_local_list_entries_tenant_id_tenants")
+        ),
+        sa.ForeignKeyConstraint(
+            ["charger_id"], ["chargers.id"], name=op.f("fk_charger_local_list_entries_charger_id_chargers")
+        ),
+        sa.PrimaryKeyConstraint("charger_id", "id_tag", name="pk_charger_local_list_entries"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("charger_local_list_entries")
     op.drop_table("charger_settings")
     with op.batch_alter_table("chargers") as batch:
         batch.drop_column("local_list_version")

@@ -400,3 +400,51 @@ async def test_a_charger_that_does_not_answer_is_unavailable_and_never_asked_twi
         assert error["extensions"]["code"] == "UNAVAILABLE"
         assert error["message"] == "charger CP-1 did not answer Reset within 3s"
         assert cp.received == [("Reset", {"type": "Soft"})]
+
+
+@pytest.fixture
+async def syncing_server(database_url: str) -> AsyncIterator[Autocharge]:
+    """A server that sends local list changes every 0.2 s (instead of every 30)."""
+    async with running(settings_for(database_url, local_list_sync_seconds=0.2)) as app:
+        yield app
+
+
+RETIRE_IDENTIFIER = "mutation($i: ID!) { retireVehicleIdentifier(identifierId: $i) { status } }"
+ADD_TAG = "mutation($u: ID!, $t: String!) { addRfidTag(userId: $u, idTag: $t) { id } }"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_changes_after_the_local_list_reach_the_charger_as_differential_updates(
+    syncing_server: Autocharge, version: str
+) -> None:
+    acme = await tenant_access(syncing_server, "Acme Fleet")
+    charger_id = await acme.admin.register_charger("CP-1")
+    user_id = await acme.admin.create_user("ana@example.com", rfid="RFID-ANA")
+    vehicle_id = await acme.admin.add_vehicle(user_id, "B-AC 1")
+    identifier = await acme.admin.add_identifier(vehicle_id, "VID:0A1B2C3D4E5F")
+    async with ocpp_charge_point(syncing_server, "CP-1", version, station(version)) as cp:
+        await cp.boot()
+        assert (await acme.admin(SEND_LOCAL_LIST, c=charger_id))["sendLocalList"]["accepted"]
+        await acme.admin(RETIRE_IDENTIFIER, i=identifier["id"])
+        await acme.admin(ADD_TAG, u=user_id, t="RFID-NEW")
+
+        async def version_2() -> bool:
+            return (await acme.read_only(CHARGER_SETTINGS, c=charger_id))["charger"]["localListVersion"] == 2
+
+        await eventually(version_2)
+        lists = [sent for action, sent in cp.received if action == "SendLocalList"]
+    assert len(lists) == 2  # the Full list, then one Differential update with both changes
+    update = lists[1]
+    assert update["update_type"] == "Differential"
+    if version == "1.6":
+        assert update["list_version"] == 2
+        assert sorted(update["local_authorization_list"], key=lambda e: e["id_tag"]) == [
+            {"id_tag": "RFID-NEW", "id_tag_info": {"status": "Accepted"}},
+            {"id_tag": "VID:0A1B2C3D4E5F"},  # no idTagInfo: taken off the list
+        ]
+    else:
+        assert update["version_number"] == 2
+        assert sorted(update["local_authorization_list"], key=lambda e: e["id_token"]["id_token"]) == [
+            {"id_token": {"id_token": "0A1B2C3D4E5F", "type": "MacAddress"}},
+            {"id_token": {"id_token": "RFID-NEW", "type": "ISO14443"}, "id_token_info": {"status": "Accepted"}},
+        ]

@@ -31,7 +31,8 @@ CONNECTORS = "query($c: ID!) { charger(id: $c) { connectors { connectorId status
 
 @pytest.fixture
 async def booting_server(database_url: str) -> AsyncIterator[Autocharge]:
-    async with running(settings_for(database_url, ocpp_read_settings_after_boot=True)) as app:
+    settings = settings_for(database_url, ocpp_read_settings_after_boot=True, local_list_sync_seconds=0.2)
+    async with running(settings) as app:
         yield app
 
 
@@ -133,3 +134,12 @@ async def test_the_simulator_keeps_the_local_list_and_its_version(
         assert station.station.local_list == {"RFID-ANA": "Accepted", vehicle: "Accepted"}
         assert station.station.local_list_version == 1
         assert (await settings_of(acme, charger_id))["localListVersion"] == 1
+
+        await acme.admin('mutation($u: ID!) { removeRfidTag(userId: $u, idTag: "RFID-ANA") { id } }', u=user_id)
+
+        async def updated() -> bool:
+            return (await settings_of(acme, charger_id))["localListVersion"] == 2
+
+        await eventually(updated)  # a Differential update, kept by the simulator
+        assert station.station.local_list == {vehicle: "Accepted"}
+        assert station.station.local_list_version == 2

@@ -206,6 +206,16 @@ class FakeLocalList(_Repo):
         found = [LocalListEntry(i.value, True) for i in identifiers if i.tenant_id == mine and i.status == "ACTIVE"]
         return found + [LocalListEntry(t.id_tag, False) for t in tags if t.tenant_id == mine]
 
+    async def accepted(self, charger_id: UUID) -> list[LocalListEntry]:
+        held = self.uow.pending.table("local_list_accepted")
+        return sorted((e for (c, _), e in held.items() if c == charger_id), key=lambda e: e.id_tag)
+
+    async def replace_accepted(self, charger_id: UUID, entries: Sequence[LocalListEntry]) -> None:
+        held = self.uow.pending.table("local_list_accepted")
+        for key in [k for k in held if k[0] == charger_id]:
+            del held[key]
+        held.update({(charger_id, e.id_tag): e for e in entries})
+
 
 class FakeUnrecognised(_Repo):
     name = "unrecognised"

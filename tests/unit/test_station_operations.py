@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from domain.charger_commands import CommandAnswer, ReportedSetting, SendLocalList, WriteSetting
+from domain.charger_commands import CommandAnswer, LocalListEntry, ReportedSetting, SendLocalList, WriteSetting
 from domain.errors import Invalid, Unavailable
+from domain.ids import new_id
+from domain.model import RfidTag
 from domain.services import station_operations as ops
 from tests.unit.conftest import World
 from tests.unit.fakes import FakeCommands
@@ -76,3 +78,28 @@ async def test_a_disconnected_charger_is_unavailable_and_nothing_is_sent(world: 
     with pytest.raises(Unavailable, match="not connected"):
         await ops.reset(world.uow(), commands, charger.id, hard=False)
     assert commands.sent == []
+
+
+async def test_a_local_list_is_synced_with_only_what_changed_and_not_at_all_when_nothing_did(world: World) -> None:
+    charger = await world.charger()
+    user = await world.user()
+    commands = FakeCommands()
+    async with world.uow() as uow:
+        await uow.rfid_tags.add(RfidTag(id=new_id(), tenant_id=uow.tenant_id, user_id=user.id, id_tag="T1",
+                                        created_at=world.clock()))  # fmt: skip
+        await uow.commit()
+    await ops.send_local_list(world.uow(), commands, charger.id)
+    assert await ops.sync_local_list(world.uow(), commands, charger.id) is None  # nothing changed
+
+    async with world.uow() as uow:
+        (tag,) = await uow.rfid_tags.for_users([user.id])
+        await uow.rfid_tags.remove(tag)
+        await uow.rfid_tags.add(RfidTag(id=new_id(), tenant_id=uow.tenant_id, user_id=user.id, id_tag="T2",
+                                        created_at=world.clock()))  # fmt: skip
+        await uow.commit()
+    answer = await ops.sync_local_list(world.uow(), commands, charger.id)
+
+    assert answer is not None and answer.accepted
+    _, (_, update) = commands.sent[-1]
+    assert update == SendLocalList(2, False, (LocalListEntry("T2", False),), ("T1",))
+    assert await ops.sync_local_list(world.uow(), commands, charger.id) is None

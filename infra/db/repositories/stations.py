@@ -11,7 +11,14 @@ from domain.charger_commands import LocalListEntry
 from domain.model import ChargerSetting, IdentifierStatus, TransactionOrigin
 from infra.db.mapping import to_values
 from infra.db.repositories._base import SqlRepository
-from infra.db.tables import charger_settings, rfid_tags, transactions, unrecognised_identifiers, vehicle_identifiers
+from infra.db.tables import (
+    charger_local_list_entries,
+    charger_settings,
+    rfid_tags,
+    transactions,
+    unrecognised_identifiers,
+    vehicle_identifiers,
+)
 
 
 class SqlChargerSettingRepository(SqlRepository):
@@ -74,3 +81,19 @@ class SqlLocalListRepository(SqlRepository):
         found = [LocalListEntry(row[0], True) for row in await self._execute(vehicles.order_by(vi.c.value))]
         found += [LocalListEntry(row[0], False) for row in await self._execute(tags.order_by(rfid_tags.c.id_tag))]
         return found
+
+    async def accepted(self, charger_id: UUID) -> list[LocalListEntry]:
+        t = charger_local_list_entries
+        query = select(t.c.id_tag, t.c.vehicle).where(t.c.tenant_id == self._tenant_id, t.c.charger_id == charger_id)
+        rows = (await self._execute(query.order_by(t.c.id_tag))).mappings()
+        return [LocalListEntry(row["id_tag"], row["vehicle"]) for row in rows]
+
+    async def replace_accepted(self, charger_id: UUID, entries: Sequence[LocalListEntry]) -> None:
+        t = charger_local_list_entries
+        await self._execute(delete(t).where(t.c.tenant_id == self._tenant_id, t.c.charger_id == charger_id))
+        if entries:
+            rows = [
+                {"tenant_id": self._tenant_id, "charger_id": charger_id, "id_tag": e.id_tag, "vehicle": e.vehicle}
+                for e in entries
+            ]
+            await self._session.execute(t.insert(), rows)
