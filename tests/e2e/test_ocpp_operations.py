@@ -428,23 +428,27 @@ async def test_changes_after_the_local_list_reach_the_charger_as_differential_up
         await acme.admin(RETIRE_IDENTIFIER, i=identifier["id"])
         await acme.admin(ADD_TAG, u=user_id, t="RFID-NEW")
 
-        async def version_2() -> bool:
-            return (await acme.read_only(CHARGER_SETTINGS, c=charger_id))["charger"]["localListVersion"] == 2
+        def updates() -> list[dict[str, Any]]:
+            return [sent for action, sent in cp.received if action == "SendLocalList"][1:]  # after the Full
 
-        await eventually(version_2)
-        lists = [sent for action, sent in cp.received if action == "SendLocalList"]
-    assert len(lists) == 2  # the Full list, then one Differential update with both changes
-    update = lists[1]
-    assert update["update_type"] == "Differential"
-    if version == "1.6":
-        assert update["list_version"] == 2
-        assert sorted(update["local_authorization_list"], key=lambda e: e["id_tag"]) == [
-            {"id_tag": "RFID-NEW", "id_tag_info": {"status": "Accepted"}},
-            {"id_tag": "VID:0A1B2C3D4E5F"},  # no idTagInfo: taken off the list
-        ]
-    else:
-        assert update["version_number"] == 2
-        assert sorted(update["local_authorization_list"], key=lambda e: e["id_token"]["id_token"]) == [
-            {"id_token": {"id_token": "0A1B2C3D4E5F", "type": "MacAddress"}},
-            {"id_token": {"id_token": "RFID-NEW", "type": "ISO14443"}, "id_token_info": {"status": "Accepted"}},
-        ]
+        def entries(update: dict[str, Any]) -> list[tuple[str, bool]]:  # (token, still on the list)
+            if version == "1.6":
+                return [(e["id_tag"], "id_tag_info" in e) for e in update["local_authorization_list"]]
+            return [(e["id_token"]["id_token"], "id_token_info" in e) for e in update["local_authorization_list"]]
+
+        removed = "VID:0A1B2C3D4E5F" if version == "1.6" else "0A1B2C3D4E5F"
+
+        async def both_sent() -> bool:  # in one update or two, as the changes fell between the syncs
+            sent = [entry for update in updates() for entry in entries(update)]
+            return ("RFID-NEW", True) in sent and (removed, False) in sent
+
+        await eventually(both_sent)
+        charger = (await acme.read_only(CHARGER_SETTINGS, c=charger_id))["charger"]
+    sent = updates()
+    assert {u["update_type"] for u in sent} == {"Differential"}
+    numbers = [u["list_version" if version == "1.6" else "version_number"] for u in sent]
+    assert numbers == list(range(2, 2 + len(sent))) and len(sent) <= 2
+    assert charger["localListVersion"] == numbers[-1]
+    if version == "2.0.1":
+        types = {e["id_token"]["id_token"]: e["id_token"]["type"] for u in sent for e in u["local_authorization_list"]}
+        assert types == {"RFID-NEW": "ISO14443", "0A1B2C3D4E5F": "MacAddress"}
