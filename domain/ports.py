@@ -132,7 +132,10 @@ class LocalListRepository(Protocol):
         """The list the charger last accepted."""
         ...
 
-    async def replace_accepted(self, charger_id: UUID, entries: Sequence[LocalListEntry]) -> None: ...
+    async def record_accepted(self, charger_id: UUID, version: int, entries: Sequence[LocalListEntry]) -> None:
+        """The charger now holds this list, at this version (Charger.local_list_version is written only here, so
+        that no other write of the charger, a heartbeat's, can undo it)."""
+        ...
 
 
 class UnrecognisedIdentifierRepository(Protocol):

@@ -111,17 +111,17 @@ async def refresh_settings(
     async with uow:
         charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
         await uow.settings.replace(charger.id, [_stored(charger, s, clock) for s in answer.settings])
-        _note_switch(uow, charger, answer.settings)
-        await uow.chargers.update(charger)
+        await _note_switch(uow, charger, answer.settings)
         await uow.commit()
     return charger
 
 
-def _note_switch(uow: UnitOfWork, charger: Charger, settings: Sequence[ReportedSetting]) -> None:
+async def _note_switch(uow: UnitOfWork, charger: Charger, settings: Sequence[ReportedSetting]) -> None:
     """A charger that reports its Autocharge switch on supports Autocharge."""
     ready, _ = readiness(settings, token_seen=False)
     if ready is AutochargeReadiness.ENABLED and not charger.autocharge_supported:
         charger.autocharge_supported = True
+        await uow.chargers.update(charger)
         changed(uow, charger, ChargerChange.UPDATED)
 
 
@@ -145,8 +145,7 @@ async def change_setting(
             charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
             reported = ReportedSetting(key, value, readonly=False)
             await uow.settings.put(_stored(charger, reported, clock))
-            _note_switch(uow, charger, [reported])
-            await uow.chargers.update(charger)
+            await _note_switch(uow, charger, [reported])
             await uow.commit()
     return answer
 
@@ -196,8 +195,7 @@ async def _send_list(
         async with uow:
             charger = found(await uow.chargers.get(charger.id), "charger", charger.id)
             charger.local_list_version = command.version
-            await uow.local_list.replace_accepted(charger.id, now_held)
-            await uow.chargers.update(charger)
+            await uow.local_list.record_accepted(charger.id, command.version, now_held)
             changed(uow, charger, ChargerChange.UPDATED)
             await uow.commit()
     return answer

@@ -210,7 +210,8 @@ class FakeLocalList(_Repo):
         held = self.uow.pending.table("local_list_accepted")
         return sorted((e for (c, _), e in held.items() if c == charger_id), key=lambda e: e.id_tag)
 
-    async def replace_accepted(self, charger_id: UUID, entries: Sequence[LocalListEntry]) -> None:
+    async def record_accepted(self, charger_id: UUID, version: int, entries: Sequence[LocalListEntry]) -> None:
+        self.uow.pending.table("chargers")[charger_id].local_list_version = version
         held = self.uow.pending.table("local_list_accepted")
         for key in [k for k in held if k[0] == charger_id]:
             del held[key]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import delete, select, union
+from sqlalchemy import delete, select, union, update
 
 from domain.charger_commands import LocalListEntry
 from domain.model import ChargerSetting, IdentifierStatus, TransactionOrigin
@@ -14,6 +14,7 @@ from infra.db.repositories._base import SqlRepository
 from infra.db.tables import (
     charger_local_list_entries,
     charger_settings,
+    chargers,
     rfid_tags,
     transactions,
     unrecognised_identifiers,
@@ -88,7 +89,11 @@ class SqlLocalListRepository(SqlRepository):
         rows = (await self._execute(query.order_by(t.c.id_tag))).mappings()
         return [LocalListEntry(row["id_tag"], row["vehicle"]) for row in rows]
 
-    async def replace_accepted(self, charger_id: UUID, entries: Sequence[LocalListEntry]) -> None:
+    async def record_accepted(self, charger_id: UUID, version: int, entries: Sequence[LocalListEntry]) -> None:
+        c = chargers
+        await self._execute(
+            update(c).where(c.c.tenant_id == self._tenant_id, c.c.id == charger_id).values(local_list_version=version)
+        )
         t = charger_local_list_entries
         await self._execute(delete(t).where(t.c.tenant_id == self._tenant_id, t.c.charger_id == charger_id))
         if entries:
