@@ -190,7 +190,8 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
         return sender
 
     async def execute(self, command: ChargerCommand) -> CommandAnswer:
-        """Send the command and read its answer; a CALLERROR, or an answer that breaks the schema, is its status."""
+        """Send the command and read its answer; a CALLERROR's code (e.g. NotImplemented), or an answer that breaks
+        the schema (e.g. FormatViolation), is its status."""
         try:
             return await self.sender(command).send(self, command)
         except OCPPError as error:

@@ -35,6 +35,11 @@ class Senders:
         return self._senders.get(type(command))
 
 
+async def ask(cp: Any, request: Any) -> Any:
+    """Send the CALL and return its typed answer; a CALLERROR raises its OCPPError (its code becomes the status:
+    BaseChargePoint.execute)."""
+    return await cp.call(request, suppress=False)
+
+
 def status_of(answer: Any) -> str:
-    """The status a CALLRESULT carries; the package returns None for a CALLERROR when suppressing it."""
-    return "CallError" if answer is None else str(answer.status)
+    return str(answer.status)

@@ -21,7 +21,7 @@ from domain.charger_commands import (
     WriteSetting,
 )
 from domain.errors import Invalid
-from ocpp_server.commands import Senders, status_of
+from ocpp_server.commands import Senders, ask, status_of
 
 SENDERS = Senders()
 
@@ -35,7 +35,7 @@ _TRIGGERS = {
 
 @SENDERS.of(StartCharging, "RemoteStartTransaction")
 async def start_charging(cp: Any, command: StartCharging) -> CommandAnswer:
-    answer = await cp.call(call.RemoteStartTransaction(id_tag=command.id_tag, connector_id=command.connector_id))
+    answer = await ask(cp, call.RemoteStartTransaction(id_tag=command.id_tag, connector_id=command.connector_id))
     return CommandAnswer(status_of(answer))
 
 
@@ -45,38 +45,36 @@ async def stop_charging(cp: Any, command: StopCharging) -> CommandAnswer:
         number = int(command.ocpp_transaction_id)
     except ValueError:
         raise Invalid(f"transaction {command.ocpp_transaction_id!r} has no OCPP 1.6 transactionId") from None
-    return CommandAnswer(status_of(await cp.call(call.RemoteStopTransaction(transaction_id=number))))
+    return CommandAnswer(status_of(await ask(cp, call.RemoteStopTransaction(transaction_id=number))))
 
 
 @SENDERS.of(Reset, "Reset")
 async def reset(cp: Any, command: Reset) -> CommandAnswer:
-    return CommandAnswer(status_of(await cp.call(call.Reset(type="Hard" if command.hard else "Soft"))))
+    return CommandAnswer(status_of(await ask(cp, call.Reset(type="Hard" if command.hard else "Soft"))))
 
 
 @SENDERS.of(Unlock, "UnlockConnector")
 async def unlock(cp: Any, command: Unlock) -> CommandAnswer:
-    return CommandAnswer(status_of(await cp.call(call.UnlockConnector(connector_id=command.connector_id))))
+    return CommandAnswer(status_of(await ask(cp, call.UnlockConnector(connector_id=command.connector_id))))
 
 
 @SENDERS.of(ChangeAvailability, "ChangeAvailability")
 async def change_availability(cp: Any, command: ChangeAvailability) -> CommandAnswer:
     kind = "Operative" if command.operative else "Inoperative"
     return CommandAnswer(
-        status_of(await cp.call(call.ChangeAvailability(connector_id=command.connector_id, type=kind)))
+        status_of(await ask(cp, call.ChangeAvailability(connector_id=command.connector_id, type=kind)))
     )
 
 
 @SENDERS.of(Trigger, "TriggerMessage")
 async def trigger(cp: Any, command: Trigger) -> CommandAnswer:
     request = call.TriggerMessage(requested_message=_TRIGGERS[command.message], connector_id=command.connector_id)
-    return CommandAnswer(status_of(await cp.call(request)))
+    return CommandAnswer(status_of(await ask(cp, request)))
 
 
 @SENDERS.of(ReadSettings, "GetConfiguration")
 async def read_settings(cp: Any, command: ReadSettings) -> CommandAnswer:
-    answer = await cp.call(call.GetConfiguration())
-    if answer is None:
-        return CommandAnswer("CallError")
+    answer = await ask(cp, call.GetConfiguration())
     settings = tuple(
         ReportedSetting(str(entry["key"]), entry.get("value"), bool(entry["readonly"]))
         for entry in answer.configuration_key or []
@@ -86,7 +84,7 @@ async def read_settings(cp: Any, command: ReadSettings) -> CommandAnswer:
 
 @SENDERS.of(WriteSetting, "ChangeConfiguration")
 async def write_setting(cp: Any, command: WriteSetting) -> CommandAnswer:
-    return CommandAnswer(status_of(await cp.call(call.ChangeConfiguration(key=command.key, value=command.value))))
+    return CommandAnswer(status_of(await ask(cp, call.ChangeConfiguration(key=command.key, value=command.value))))
 
 
 @SENDERS.of(SendLocalList, "SendLocalList")
@@ -100,4 +98,4 @@ async def send_local_list(cp: Any, command: SendLocalList) -> CommandAnswer:
         update_type="Full" if command.full else "Differential",
         local_authorization_list=entries,
     )
-    return CommandAnswer(status_of(await cp.call(request)))
+    return CommandAnswer(status_of(await ask(cp, request)))

@@ -21,7 +21,7 @@ from domain.charger_commands import (
     Unlock,
     WriteSetting,
 )
-from ocpp_server.commands import Senders, status_of
+from ocpp_server.commands import Senders, ask, status_of
 from ocpp_server.v201.reports import component_and_variable
 
 SENDERS = Senders()
@@ -45,39 +45,39 @@ async def start_charging(cp: Any, command: StartCharging) -> CommandAnswer:
         remote_start_id=_request_id(),
         evse_id=command.connector_id,
     )
-    return CommandAnswer(status_of(await cp.call(request)))
+    return CommandAnswer(status_of(await ask(cp, request)))
 
 
 @SENDERS.of(StopCharging, "RequestStopTransaction")
 async def stop_charging(cp: Any, command: StopCharging) -> CommandAnswer:
     return CommandAnswer(
-        status_of(await cp.call(call.RequestStopTransaction(transaction_id=command.ocpp_transaction_id)))
+        status_of(await ask(cp, call.RequestStopTransaction(transaction_id=command.ocpp_transaction_id)))
     )
 
 
 @SENDERS.of(Reset, "Reset")
 async def reset(cp: Any, command: Reset) -> CommandAnswer:
-    return CommandAnswer(status_of(await cp.call(call.Reset(type="Immediate" if command.hard else "OnIdle"))))
+    return CommandAnswer(status_of(await ask(cp, call.Reset(type="Immediate" if command.hard else "OnIdle"))))
 
 
 @SENDERS.of(Unlock, "UnlockConnector")
 async def unlock(cp: Any, command: Unlock) -> CommandAnswer:
     # Our connector is the 2.0.1 EVSE; each EVSE has its connector 1.
-    return CommandAnswer(status_of(await cp.call(call.UnlockConnector(evse_id=command.connector_id, connector_id=1))))
+    return CommandAnswer(status_of(await ask(cp, call.UnlockConnector(evse_id=command.connector_id, connector_id=1))))
 
 
 @SENDERS.of(ChangeAvailability, "ChangeAvailability")
 async def change_availability(cp: Any, command: ChangeAvailability) -> CommandAnswer:
     status = "Operative" if command.operative else "Inoperative"
     evse = {"id": command.connector_id} if command.connector_id else None
-    return CommandAnswer(status_of(await cp.call(call.ChangeAvailability(operational_status=status, evse=evse))))
+    return CommandAnswer(status_of(await ask(cp, call.ChangeAvailability(operational_status=status, evse=evse))))
 
 
 @SENDERS.of(Trigger, "TriggerMessage")
 async def trigger(cp: Any, command: Trigger) -> CommandAnswer:
     evse = {"id": command.connector_id} if command.connector_id else None
     request = call.TriggerMessage(requested_message=_TRIGGERS[command.message], evse=evse)
-    return CommandAnswer(status_of(await cp.call(request)))
+    return CommandAnswer(status_of(await ask(cp, request)))
 
 
 @SENDERS.of(ReadSettings, "GetBaseReport")
@@ -86,7 +86,7 @@ async def read_settings(cp: Any, command: ReadSettings) -> CommandAnswer:
     request_id = _request_id()
     report = cp.reports.expect(request_id)  # before the call: a part may come before its CALLRESULT
     try:
-        answer = await cp.call(call.GetBaseReport(request_id=request_id, report_base="FullInventory"))
+        answer = await ask(cp, call.GetBaseReport(request_id=request_id, report_base="FullInventory"))
         status = status_of(answer)
         if status != "Accepted":
             return CommandAnswer(status)
@@ -100,9 +100,7 @@ async def read_settings(cp: Any, command: ReadSettings) -> CommandAnswer:
 async def write_setting(cp: Any, command: WriteSetting) -> CommandAnswer:
     component, variable = component_and_variable(command.key)
     data = [{"attribute_value": command.value, "component": component, "variable": variable}]
-    answer = await cp.call(call.SetVariables(set_variable_data=data))
-    if answer is None:
-        return CommandAnswer("CallError")
+    answer = await ask(cp, call.SetVariables(set_variable_data=data))
     return CommandAnswer(str(answer.set_variable_result[0]["attribute_status"]))
 
 
@@ -128,4 +126,4 @@ async def send_local_list(cp: Any, command: SendLocalList) -> CommandAnswer:
         update_type="Full" if command.full else "Differential",
         local_authorization_list=entries or None,
     )
-    return CommandAnswer(status_of(await cp.call(request)))
+    return CommandAnswer(status_of(await ask(cp, request)))

@@ -453,3 +453,18 @@ async def test_changes_after_the_local_list_reach_the_charger_as_differential_up
     if version == "2.0.1":
         types = {e["id_token"]["id_token"]: e["id_token"]["type"] for u in sent for e in u["local_authorization_list"]}
         assert types == {"RFID-NEW": "ISO14443", "0A1B2C3D4E5F": "MacAddress"}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_charger_without_the_operation_answers_with_its_callerror_code(
+    server: Autocharge, acme: TenantAccess, version: str
+) -> None:
+    charger_id = await acme.admin.register_charger("CP-1")
+    async with ocpp_charge_point(server, "CP-1", version) as cp:  # the package's ChargePoint: no handlers
+        await cp.call(call16.Heartbeat() if version == "1.6" else call201.Heartbeat())
+        result = await acme.admin(UNLOCK_CONNECTOR, c=charger_id, n=1)
+        assert result["unlockConnector"] == {"status": "NotImplemented", "accepted": False}
+        assert await logged(acme, charger_id, "UnlockConnector") == [
+            ("FROM_CHARGER", "CALL_ERROR"),
+            ("TO_CHARGER", "CALL"),
+        ]
