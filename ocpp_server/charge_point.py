@@ -82,6 +82,7 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
         self.log = logger.bind(charge_point_id=context.identity.charge_point_id, ocpp_version=self._ocpp_version)
         self._after_reply: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._background: set[asyncio.Task[None]] = set()
+        self._reading_settings = False  # one settings read at a time, however often the charger boots
 
     @property
     def version(self) -> str:
@@ -164,7 +165,7 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
     async def read_settings_after_boot(self, firmware_version: str | None) -> None:
         """Before a boot is recorded: read the charger's settings after the answer when it is due (its first boot,
         a new firmware). Never fails the boot."""
-        if not self.ctx.read_settings_after_boot:
+        if not self.ctx.read_settings_after_boot or self._reading_settings:
             return
         try:
             due = await station_operations.settings_due(self.uow(), self.charger_id, firmware_version)
@@ -172,6 +173,7 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
             self.log.warning("could not tell whether settings are due", error=repr(error))
             return
         if due:
+            self._reading_settings = True
             self.after_reply(self._read_settings)
 
     async def _read_settings(self) -> None:
@@ -180,6 +182,8 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
             await station_operations.refresh_settings(self.uow(), deps.commands, self.charger_id, deps.clock)
         except Exception as error:  # a charger that cannot or will not report: nothing else depends on it
             self.log.info("could not read the charger's settings after its boot", error=repr(error))
+        finally:
+            self._reading_settings = False
 
     # --- commands to the charger ---
 

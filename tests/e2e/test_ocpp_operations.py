@@ -468,3 +468,31 @@ async def test_a_charger_without_the_operation_answers_with_its_callerror_code(
             ("FROM_CHARGER", "CALL_ERROR"),
             ("TO_CHARGER", "CALL"),
         ]
+
+
+async def test_a_charger_booting_again_while_its_settings_are_read_is_not_asked_twice(
+    booting_server: Autocharge,
+) -> None:
+    acme = await tenant_access(booting_server, "Acme Fleet")
+    await acme.admin.register_charger("CP-1")
+
+    class Slow(Station16):
+        @on("GetConfiguration")
+        async def on_get_configuration(self, **kw: Any) -> Any:
+            self.received.append(("GetConfiguration", kw))
+            await asyncio.sleep(1)
+            return result16.GetConfiguration(configuration_key=[])
+
+    async with ocpp_charge_point(booting_server, "CP-1", "1.6", Slow) as cp:
+        for firmware in ("1.0", "1.1", "1.2"):  # each a new firmware: each would call for a read
+            boot = call16.BootNotification(
+                charge_point_vendor="ABB", charge_point_model="Terra 184", firmware_version=firmware
+            )
+            await cp.call(boot)
+        await eventually(lambda: _answered(cp))
+        await asyncio.sleep(0.3)  # a second read would be on its way by now
+        assert [action for action, _ in cp.received] == ["GetConfiguration"]
+
+
+async def _answered(cp: Any) -> bool:
+    return bool(cp.received)
