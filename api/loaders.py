@@ -95,6 +95,10 @@ class Loaders:
         self.connectors_by_charger: DataLoader[UUID, list[dm.Connector]] = DataLoader(
             batches.connectors_by_charger, cache=cache
         )
+        self.settings_by_charger: DataLoader[UUID, list[dm.ChargerSetting]] = DataLoader(
+            batches.settings_by_charger, cache=cache
+        )
+        self.autocharge_token_seen: DataLoader[UUID, bool] = DataLoader(batches.autocharge_token_seen, cache=cache)
 
     async def prime_chargers(self, uow: UnitOfWork, charger_ids: set[UUID]) -> None:
         """Read a page's chargers in the page's own unit of work, sparing the loader a session of its own."""
@@ -150,3 +154,11 @@ class _Batches:
         found = await self._read(lambda uow: uow.connectors.for_chargers(keys))
         connectors = _grouped(keys, found, lambda c: c.charger_id)
         return [sorted(group, key=lambda c: c.connector_id) for group in connectors]
+
+    async def settings_by_charger(self, keys: list[UUID]) -> list[list[dm.ChargerSetting]]:
+        found = await self._read(lambda uow: uow.settings.for_chargers(keys))
+        return _grouped(keys, found, lambda s: s.charger_id)
+
+    async def autocharge_token_seen(self, keys: list[UUID]) -> list[bool]:
+        seen = await self._read(lambda uow: uow.settings.autocharge_tokens_seen(keys))
+        return [key in seen for key in keys]

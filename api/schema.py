@@ -26,6 +26,7 @@ from api.access.audit import audit_every_field
 from api.access.mutations import AccessMutations
 from api.access.queries import AccessQueries
 from api.chargers.mutations import ChargerMutations
+from api.chargers.operations import OperationMutations
 from api.chargers.queries import ChargerQueries
 from api.chargers.security import ChargerSecurityMutations
 from api.chargers.subscriptions import ChargerSubscriptions
@@ -63,6 +64,7 @@ Mutation = audit_every_field(
             VehicleMutations,
             ChargerMutations,
             ChargerSecurityMutations,
+            OperationMutations,
             PairingMutations,
             TransactionMutations,
             AccessMutations,

@@ -101,6 +101,30 @@ async def _fresh_vehicle(gql: GraphQL, user_id: str) -> dict[str, Any]:
     return dict(added["addVehicle"])
 
 
+_READINESS = "autochargeReadiness autochargeSettingKey"
+
+
+async def _autocharge_on(gql: GraphQL, charger_id: str, out: Out) -> None:
+    """Read the charger's settings, show its Autocharge switch, and switch it on."""
+    read = await gql(
+        f"mutation($c: ID!) {{ refreshChargerSettings(chargerId: $c) {{ {_READINESS} settings {{ key }} }} }}",
+        c=charger_id,
+    )
+    before = read["refreshChargerSettings"]
+    out(
+        f"   {len(before['settings'])} settings read; Autocharge switch {before['autochargeSettingKey']}: "
+        f"{before['autochargeReadiness']}"
+    )
+    switched = await gql(
+        "mutation($c: ID!) { setAutochargeEnabled(chargerId: $c, enabled: true) { status } }", c=charger_id
+    )
+    after = await gql(f"query($c: ID!) {{ charger(id: $c) {{ {_READINESS} }} }}", c=charger_id)
+    out(
+        f"   setAutochargeEnabled -> {switched['setAutochargeEnabled']['status']}; "
+        f"readiness now {after['charger']['autochargeReadiness']}"
+    )
+
+
 async def play_story(server: Autocharge, out: Out = print) -> dict[str, Any]:
     """The narrated story; returns what a caller (or a test) may want to check."""
     step = _Steps(out)
@@ -117,6 +141,9 @@ async def play_story(server: Autocharge, out: Out = print) -> dict[str, Any]:
             step("The charger connects and boots")
             await station.boot()
             await station.status(1, station.statuses.available)
+
+            step("The back office checks that the charger is ready for Autocharge, and turns it on")
+            await _autocharge_on(gql, charger["id"], out)
 
             step(f"An unknown vehicle plugs in (its modem's MAC is {mac}): the charger asks to authorize it")
             first = await station.run_session(mac)

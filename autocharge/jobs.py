@@ -1,5 +1,5 @@
-"""Work the system does by itself, on a timer: expiring pairing sessions, purging old logs, and ending the
-connections of chargers whose process died."""
+"""Work the system does by itself, on a timer: expiring pairing sessions, purging old logs, ending the
+connections of chargers whose process died, and keeping chargers' local authorisation lists up to date."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import structlog
 
 from domain.errors import DomainError
 from domain.events import ApiKeyRevoked
-from domain.services import chargers, pairing
+from domain.services import chargers, pairing, station_operations
 from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
 
@@ -95,6 +95,25 @@ async def purge_old_logs(
             log.info("audit_entries_purged", count=purged, retention_days=audit_retention_days)
 
     await every(interval_seconds, "ocpp_log_purge", purge)
+
+
+async def sync_local_lists(deps: Deps, is_here: Callable[[str], bool], interval_seconds: float) -> None:
+    """Changes to a tenant's identifiers and tags reach the chargers holding its local list as Differential
+    updates. Each process syncs only the chargers connected to it, so a charger is sent each update once."""
+
+    async def sync() -> None:
+        for tenant_id, charger_id, charge_point_id in await deps.directory.chargers_with_local_list():
+            if not is_here(charge_point_id):
+                continue
+            try:
+                answer = await station_operations.sync_local_list(deps.uow(tenant_id), deps.commands, charger_id)
+            except DomainError as error:  # this charger only: the others are still synced
+                log.info("local_list_sync_failed", charge_point_id=charge_point_id, error=error.message)
+                continue
+            if answer is not None:
+                log.info("local_list_synced", charge_point_id=charge_point_id, status=answer.status)
+
+    await every(interval_seconds, "local_list_sync", sync)
 
 
 async def end_orphaned_connections(

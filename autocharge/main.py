@@ -138,6 +138,7 @@ class Autocharge:
             reuse_port=settings.reuse_port,
             tls=_ocpp_tls(settings),
             tls_port=settings.ocpp_tls_port,
+            read_settings_after_boot=settings.ocpp_read_settings_after_boot,
         )
         # Accepted keys remembered per process, forgotten when any process revokes them; their use written in batches.
         self.key_usage = KeyUsage(self.deps.directory, self.deps.clock)
@@ -247,6 +248,12 @@ class Autocharge:
                 self._tasks[0].result()  # raises why the HTTP server could not start (e.g. port in use)
             await asyncio.sleep(0.01)
         self._tasks.append(asyncio.create_task(jobs.expire_pairing_sessions(self.deps), name="pairing-expiry"))
+        self._tasks.append(
+            asyncio.create_task(
+                jobs.sync_local_lists(self.deps, self.registry.is_connected, self.settings.local_list_sync_seconds),
+                name="local-list-sync",
+            )
+        )
         self._tasks.append(
             asyncio.create_task(
                 jobs.purge_old_logs(

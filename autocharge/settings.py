@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     # A bigger frame closes the connection with 1009 (message too big).
     ocpp_max_frame_bytes: int = Field(default=1_048_576, ge=1024)
     ocpp_command_timeout_seconds: float = Field(default=30, gt=0)
+    # Read a charger's settings (GetConfiguration / GetBaseReport) in the background after its first
+    # BootNotification and after one with a new firmware version.
+    ocpp_read_settings_after_boot: bool = True
+    # How often changes to identifiers and RFID tags are sent to the chargers holding a local list (Differential).
+    local_list_sync_seconds: float = Field(default=30, gt=0)
     # A connection that has not finished its HTTP upgrade (password check included) by then is dropped.
     ocpp_handshake_timeout_seconds: float = Field(default=10, gt=0)
     # Websocket pings find dead TCP peers: no pong within the timeout closes the connection (1011) and the

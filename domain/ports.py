@@ -9,9 +9,11 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
+from domain.charger_commands import ChargerCommand, CommandAnswer, LocalListEntry
 from domain.events import DomainEvent
 from domain.model import (
     Charger,
+    ChargerSetting,
     Connector,
     OcppLogEntry,
     PairingSession,
@@ -110,6 +112,40 @@ class ConnectorRepository(Protocol):
     async def for_chargers(self, charger_ids: Sequence[UUID]) -> list[Connector]: ...
 
 
+class ChargerSettingRepository(Protocol):
+    async def for_chargers(self, charger_ids: Sequence[UUID]) -> list[ChargerSetting]:
+        """Ordered by key within each charger."""
+        ...
+
+    async def replace(self, charger_id: UUID, settings: Sequence[ChargerSetting]) -> None:
+        """The charger's settings are these from now on (a full report)."""
+        ...
+
+    async def put(self, setting: ChargerSetting) -> None:
+        """Insert or overwrite one setting."""
+        ...
+
+    async def autocharge_tokens_seen(self, charger_ids: Sequence[UUID]) -> set[UUID]:
+        """Those of the chargers that have presented an Autocharge token: one left unrecognised, one that
+        started a transaction, or one captured by pairing."""
+        ...
+
+
+class LocalListRepository(Protocol):
+    async def entries(self) -> list[LocalListEntry]:
+        """Every ACTIVE vehicle identifier and every RFID tag of the tenant."""
+        ...
+
+    async def accepted(self, charger_id: UUID) -> list[LocalListEntry]:
+        """The list the charger last accepted."""
+        ...
+
+    async def record_accepted(self, charger_id: UUID, version: int, entries: Sequence[LocalListEntry]) -> None:
+        """The charger now holds this list, at this version (Charger.local_list_version is written only here, so
+        that no other write of the charger, a heartbeat's, can undo it)."""
+        ...
+
+
 class UnrecognisedIdentifierRepository(Protocol):
     async def record(self, charger_id: UUID, value: str, now: datetime) -> None:
         """Insert, or bump times_seen and last_seen_at of, the (charger, value) row."""
@@ -191,6 +227,8 @@ class UnitOfWork(Protocol):
     identifiers: IdentifierRepository
     chargers: ChargerRepository
     connectors: ConnectorRepository
+    settings: ChargerSettingRepository
+    local_list: LocalListRepository
     unrecognised: UnrecognisedIdentifierRepository
     transactions: TransactionRepository
     remote_starts: RemoteStartRepository
@@ -264,6 +302,10 @@ class Directory(Protocol):
         """Chargers recorded as connected, in every tenant, last seen before `seen_before`."""
         ...
 
+    async def chargers_with_local_list(self) -> list[tuple[UUID, UUID, str]]:
+        """(tenant_id, charger_id, chargePointId) of connected chargers that hold a local list, in every tenant."""
+        ...
+
     async def ping(self) -> None:
         """Raise Unavailable when the database cannot be reached."""
         ...
@@ -313,13 +355,10 @@ class FrameJournal(Protocol):
 
 
 class ChargerCommands(Protocol):
-    """Send a command to a charger wherever it is connected; raise Unavailable when it is not."""
+    """Send a command to a charger wherever it is connected, once, and return its answer; raise Unavailable when
+    it is not connected or does not answer in time (the message says which)."""
 
-    async def remote_start(self, charger: Charger, connector_id: int, id_tag: str) -> bool:
-        """True when the charger answered Accepted."""
-        ...
-
-    async def remote_stop(self, charger: Charger, ocpp_transaction_id: str) -> bool: ...
+    async def send(self, charger: Charger, command: ChargerCommand) -> CommandAnswer: ...
 
 
 class FailureThrottle(Protocol):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, TypeVar, cast
@@ -15,12 +16,14 @@ from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, CallResult
 from ocpp.routing import create_route_map, on
 
-from domain.errors import NotFound, Unavailable
+from domain.charger_commands import ChargerCommand, CommandAnswer
+from domain.errors import Invalid, NotFound, Unavailable
 from domain.model import OcppMessageType
 from domain.ports import UnitOfWork
-from domain.services import chargers
+from domain.services import chargers, station_operations
 from domain.services.deps import Deps
 from ocpp_server import errors
+from ocpp_server.commands import Sender, Senders
 from ocpp_server.errors import CallErrorReply
 from ocpp_server.frames import Frame, is_known_action, known_action, parse_frame
 from ocpp_server.journal import Identity, JournaledConnection
@@ -63,10 +66,12 @@ class SessionContext:
     identity: Identity
     metrics: OcppMetrics
     heartbeat_interval: int
+    read_settings_after_boot: bool = True
 
 
 class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
     _ocpp_version: str
+    senders: Senders  # the commands this version can send
 
     def __init__(self, context: SessionContext, connection: JournaledConnection, response_timeout: float) -> None:
         super().__init__(context.identity.charge_point_id, connection, response_timeout=response_timeout)
@@ -75,6 +80,9 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
         self.ctx = context
         self._last_touch = time.monotonic()
         self.log = logger.bind(charge_point_id=context.identity.charge_point_id, ocpp_version=self._ocpp_version)
+        self._after_reply: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self._reading_settings = False  # one settings read at a time, however often the charger boots
 
     @property
     def version(self) -> str:
@@ -134,6 +142,65 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
         else:
             frame = Frame(OcppMessageType.CALL_RESULT, call.unique_id, None, reply)
             await self._connection.send_frame(frame, dumps([CallResult.message_type_id, call.unique_id, reply]))
+        self._start_after_reply()
+
+    def after_reply(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run `work` in the background once the answer to the CALL being handled is sent."""
+        self._after_reply.append(work)
+
+    def _start_after_reply(self) -> None:
+        works, self._after_reply = self._after_reply, []
+        for work in works:
+            task = asyncio.create_task(work())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def stop_background(self) -> None:
+        """Cancel the background work still running (the connection ended)."""
+        tasks = list(self._background)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def read_settings_after_boot(self, firmware_version: str | None) -> None:
+        """Before a boot is recorded: read the charger's settings after the answer when it is due (its first boot,
+        a new firmware). Never fails the boot."""
+        if not self.ctx.read_settings_after_boot or self._reading_settings:
+            return
+        try:
+            due = await station_operations.settings_due(self.uow(), self.charger_id, firmware_version)
+        except Exception as error:
+            self.log.warning("could not tell whether settings are due", error=repr(error))
+            return
+        if due:
+            self._reading_settings = True
+            self.after_reply(self._read_settings)
+
+    async def _read_settings(self) -> None:
+        deps = self.ctx.deps
+        try:
+            await station_operations.refresh_settings(self.uow(), deps.commands, self.charger_id, deps.clock)
+        except Exception as error:  # a charger that cannot or will not report: nothing else depends on it
+            self.log.info("could not read the charger's settings after its boot", error=repr(error))
+        finally:
+            self._reading_settings = False
+
+    # --- commands to the charger ---
+
+    def sender(self, command: ChargerCommand) -> Sender:
+        sender = self.senders.get(command)
+        if sender is None:
+            raise Invalid(f"{type(command).__name__} cannot be sent on OCPP {self.version}")
+        return sender
+
+    async def execute(self, command: ChargerCommand) -> CommandAnswer:
+        """Send the command and read its answer; a CALLERROR's code (e.g. NotImplemented), or an answer that breaks
+        the schema (e.g. FormatViolation), is its status."""
+        try:
+            return await self.sender(command).send(self, command)
+        except OCPPError as error:
+            self.log.warning("command answered with an error", command=command.name, error=str(error))
+            return CommandAnswer(str(getattr(error, "code", type(error).__name__)))
 
     async def _dispatch(self, call: Call) -> dict[str, Any] | CallErrorReply:
         """The answer's payload: the call checked against its schema, handled, the answer checked against its own."""

@@ -41,7 +41,7 @@ class OcppMetrics:
         )
         self.commands = Counter(
             "ocpp_commands_total",
-            "Commands sent to chargers, by action and outcome",
+            "Commands sent to chargers, by OCPP action (e.g. Reset) and outcome",
             ["action", "outcome"],
             registry=registry,
         )

@@ -10,6 +10,7 @@ from uuid import UUID
 import structlog
 from websockets.frames import CloseCode
 
+from domain.charger_commands import ChargerCommand, CommandAnswer
 from domain.errors import Unavailable
 from domain.model import Charger
 
@@ -27,8 +28,7 @@ class LiveSession(Protocol):
     @property
     def charger_id(self) -> UUID: ...
     async def close(self, code: int, reason: str, *, moved: bool = False) -> None: ...
-    async def remote_start(self, connector_id: int, id_tag: str) -> bool: ...
-    async def remote_stop(self, ocpp_transaction_id: str) -> bool: ...
+    async def execute(self, command: ChargerCommand) -> CommandAnswer: ...
     async def resume(self) -> None: ...
 
 
@@ -109,11 +109,8 @@ class ConnectionRegistry:
 
     # --- domain.ports.ChargerCommands ---
 
-    async def remote_start(self, charger: Charger, connector_id: int, id_tag: str) -> bool:
-        return await self._require(charger).remote_start(connector_id, id_tag)
-
-    async def remote_stop(self, charger: Charger, ocpp_transaction_id: str) -> bool:
-        return await self._require(charger).remote_stop(ocpp_transaction_id)
+    async def send(self, charger: Charger, command: ChargerCommand) -> CommandAnswer:
+        return await self._require(charger).execute(command)
 
     def _require(self, charger: Charger) -> LiveSession:
         session = self._sessions.get(charger.charge_point_id)

@@ -82,6 +82,7 @@ class OcppServer:
         reuse_port: bool = False,
         tls: ssl.SSLContext | None = None,
         tls_port: int = 9443,
+        read_settings_after_boot: bool = True,
     ) -> None:
         self._deps = deps
         self._registry = registry
@@ -91,6 +92,7 @@ class OcppServer:
         self._idle_timeout = charger_idle_timeout_seconds
         self._max_frame_bytes = max_frame_bytes
         self._command_timeout = command_timeout_seconds
+        self._read_settings_after_boot = read_settings_after_boot
         self._ping_interval = ping_interval_seconds
         self._ping_timeout = ping_timeout_seconds
         self._handshake_timeout = handshake_timeout_seconds
@@ -194,6 +196,7 @@ class OcppServer:
             idle_timeout=self._idle_timeout,
             command_timeout=self._command_timeout,
             call_budget=self._call_budget(),
+            read_settings_after_boot=self._read_settings_after_boot,
         )
         await session.run()
 

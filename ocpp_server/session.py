@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import structlog
-from ocpp.exceptions import OCPPError
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
+from domain.charger_commands import ChargerCommand, CommandAnswer
 from domain.errors import Unavailable
 from domain.model import OcppMessageType
 from domain.queries import ChargerLogin
@@ -47,6 +46,7 @@ class ChargerSession:
         idle_timeout: float | None,
         command_timeout: float,
         call_budget: CallBudget | None = None,
+        read_settings_after_boot: bool = True,
     ) -> None:
         self._websocket = websocket
         self._login = login
@@ -59,7 +59,7 @@ class ChargerSession:
         identity = Identity(login.tenant_id, login.charger_id, login.charge_point_id)
         self._call_budget = call_budget  # None: no limit on the charger's CALLs
         self._connection = JournaledConnection(TextFrames(websocket), identity, deps.journal, deps.clock, metrics)
-        context = SessionContext(deps, identity, metrics, heartbeat_interval)
+        context = SessionContext(deps, identity, metrics, heartbeat_interval, read_settings_after_boot)
         # The package's own response timeout is a fallback; command() enforces ours.
         self._charge_point = CHARGE_POINTS[version](context, self._connection, response_timeout=command_timeout + 5)
         self._closed = asyncio.Event()
@@ -90,6 +90,7 @@ class ChargerSession:
         finally:
             self._closed.set()
             self._metrics.connected.labels(self._version).dec()
+            await self._charge_point.stop_background()
             await self._detach()
             if self._closer is not None:
                 await self._closer
@@ -202,17 +203,12 @@ class ChargerSession:
 
     # --- commands, for the registry ---
 
-    async def remote_start(self, connector_id: int, id_tag: str) -> bool:
-        return await self._command("RemoteStart", lambda: self._charge_point.remote_start(connector_id, id_tag))
-
-    async def remote_stop(self, ocpp_transaction_id: str) -> bool:
-        return await self._command("RemoteStop", lambda: self._charge_point.remote_stop(ocpp_transaction_id))
-
-    async def _command(self, action: str, send: Callable[[], Awaitable[bool]]) -> bool:
+    async def execute(self, command: ChargerCommand) -> CommandAnswer:
         """The charger's answer; Unavailable when it disconnects or stays silent past the command timeout."""
+        action = self._charge_point.sender(command).action
         if self._closed.is_set():
             raise Unavailable(f"charger {self.charge_point_id} is not connected")
-        sending = asyncio.ensure_future(send())
+        sending = asyncio.ensure_future(self._charge_point.execute(command))
         closing = asyncio.ensure_future(self._closed.wait())
         try:
             await asyncio.wait({sending, closing}, timeout=self._command_timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -221,22 +217,21 @@ class ChargerSession:
                 task.cancel()
             await asyncio.gather(sending, closing, return_exceptions=True)
         try:
-            accepted = self._answer_of(sending, action)
+            answer = self._answer_of(sending, action)
         except Unavailable:
             self._metrics.commands.labels(action, "unanswered").inc()
             raise
-        self._metrics.commands.labels(action, "accepted" if accepted else "rejected").inc()
-        return accepted
+        self._metrics.commands.labels(action, "accepted" if answer.accepted else "rejected").inc()
+        return answer
 
-    def _answer_of(self, sending: asyncio.Future[bool], action: str) -> bool:
+    def _answer_of(self, sending: asyncio.Future[CommandAnswer], action: str) -> CommandAnswer:
         if sending.cancelled():
             if self._closed.is_set():
                 raise Unavailable(f"charger {self.charge_point_id} disconnected before answering {action}")
-            raise Unavailable(f"charger {self.charge_point_id} did not answer {action} in time")
+            raise Unavailable(
+                f"charger {self.charge_point_id} did not answer {action} within {self._command_timeout:g}s"
+            )
         try:
             return sending.result()
-        except OCPPError as error:  # an answer that breaks the schema is no acceptance
-            self._log.warning("invalid answer to a command", action=action, error=str(error))
-            return False
         except (ConnectionClosed, TimeoutError):
             raise Unavailable(f"charger {self.charge_point_id} disconnected before answering {action}") from None

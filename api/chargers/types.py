@@ -7,10 +7,12 @@ from uuid import UUID
 import strawberry
 
 import api.enums  # noqa: F401 - registers the domain enums with strawberry
+from api.chargers.settings import ChargerSetting, readiness_of, settings_of
 from api.context import Info
 from api.fields import field
 from api.pagination import DEFAULT_PAGE_SIZE, PageInfo, page_info, page_request, total
 from domain import model as dm
+from domain.autocharge_switches import AutochargeReadiness
 from domain.pagination import Page
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ class Charger:
         description="the lowest OCPP security profile it may connect with: 0 none, 1 Basic auth, 2 TLS + Basic auth, "
         "3 TLS with a client certificate"
     )
+    local_list_version: int | None
     uuid: strawberry.Private[UUID]
 
     @classmethod
@@ -60,12 +63,25 @@ class Charger:
             firmware_version=charger.firmware_version,
             last_seen_at=charger.last_seen_at,
             security_profile=charger.security_profile,
+            local_list_version=charger.local_list_version,
             uuid=charger.id,
         )
 
     @strawberry.field
     async def connectors(self, info: Info) -> list[Connector]:
         return [Connector.from_entity(c) for c in await info.context.loaders.connectors_by_charger.load(self.uuid)]
+
+    @strawberry.field
+    async def settings(self, info: Info, search: str | None = None) -> list[ChargerSetting]:
+        return await settings_of(info, self.uuid, search)
+
+    @strawberry.field
+    async def autocharge_readiness(self, info: Info) -> AutochargeReadiness:
+        return (await readiness_of(info, self.uuid))[0]
+
+    @strawberry.field
+    async def autocharge_setting_key(self, info: Info) -> str | None:
+        return (await readiness_of(info, self.uuid))[1]
 
     @field(description="The charger's OCPP frames, newest first")
     async def logs(

@@ -15,6 +15,7 @@ from autocharge.simulator._connect import charge_point_id_from_url, open_connect
 from autocharge.simulator._errors import SimulatorError
 from autocharge.simulator._link import ConnectorStatuses, Driver
 from autocharge.simulator._report import Reporter, Step, silent
+from autocharge.simulator._station import Setting, Station, default_settings
 from autocharge.simulator._tokens import IdToken, OcppVersion, token_for_mac
 from autocharge.simulator._v16 import V16Driver
 from autocharge.simulator._v201 import V201Driver
@@ -70,7 +71,11 @@ class SimulatedCharger:
         meter_wh: int = 0,
         response_timeout: float = 30,
         tls: ssl.SSLContext | None = None,
+        autocharge_switch: bool | None = False,
+        settings: dict[str, str] | None = None,
     ) -> None:
+        """`autocharge_switch`: the vendor Autocharge switch the charger reports (AutoChargeEnabled on 1.6,
+        AutoCharge/Enabled on 2.0.1), on or off, or None for none; `settings` overrides or adds values."""
         self.url = url
         self.ocpp_version: OcppVersion = ocpp_version
         self.charge_point_id = charge_point_id_from_url(url)
@@ -93,6 +98,9 @@ class SimulatedCharger:
         # remote stop's StopTransaction never comes before a reading of the same transaction.
         self._readings = asyncio.Lock()
         self._connection: ClientConnection | None = None
+        self.station = Station(default_settings(ocpp_version, connectors, autocharge_switch))
+        for key, value in (settings or {}).items():
+            self.station.settings[key] = Setting(value)
         self._driver: Driver | None = None
         self._reader: asyncio.Task[None] | None = None
 
@@ -254,6 +262,70 @@ class SimulatedCharger:
             return False
         self._pending[call_id] = lambda: self._remote_stop(connector, transaction_id)
         return True
+
+    # --- station operations (the rest of the RemoteControl) ---
+
+    def later(self, call_id: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run `work` once the answer to the call has been sent (at proceed())."""
+        self._pending[call_id] = work
+
+    def request_reset(self, call_id: str) -> str:
+        # A real charger reboots: here it boots again on the same connection, with its settings kept.
+        self._pending[call_id] = self._rebooted
+        return "Accepted"
+
+    def unlock(self, connector: int) -> bool:
+        return connector in self._connectors
+
+    def request_availability(self, call_id: str, connector: int, operative: bool) -> str:
+        """Accepted, or Scheduled while a transaction runs on it (then it changes when that ends: not simulated)."""
+        if connector != 0 and connector not in self._connectors:
+            return "Rejected"
+        affected = list(self._connectors) if connector == 0 else [connector]
+        if any(c in self._transactions.values() for c in affected):
+            return "Scheduled"
+        if operative:
+            self.station.inoperative.discard(connector)
+        else:
+            self.station.inoperative.add(connector)
+        self._pending[call_id] = lambda: self._report_statuses(affected)
+        return "Accepted"
+
+    def request_trigger(self, call_id: str, message: str, connector: int | None) -> str:
+        sends: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {
+            "BootNotification": self._boot_again,
+            "Heartbeat": self._heartbeat_again,
+            "StatusNotification": lambda: self._report_statuses([connector] if connector else list(self._connectors)),
+            "MeterValues": lambda: self._report_meter(connector or 1),
+        }
+        send = sends.get(message)
+        if send is None:
+            return "NotImplemented"
+        self._pending[call_id] = send
+        return "Accepted"
+
+    def connector_status(self, connector: int) -> str:
+        if connector in self.station.inoperative or 0 in self.station.inoperative:
+            return "Unavailable"
+        return self.statuses.plugged if connector in self._busy else self.statuses.available
+
+    async def _rebooted(self) -> None:
+        self.station.resets.append("Reset")
+        await self._boot_again()
+
+    async def _boot_again(self) -> None:
+        await self.boot()
+
+    async def _heartbeat_again(self) -> None:
+        await self.heartbeat()
+
+    async def _report_statuses(self, connectors: list[int]) -> None:
+        for connector in connectors:
+            await self.status(connector, self.connector_status(connector))
+
+    async def _report_meter(self, connector: int) -> None:
+        running = [tx for tx, c in self._transactions.items() if c == connector]
+        await self.driver.meter_reading(connector, running[0] if running else None, self.meter_wh)
 
     def proceed(self, call_id: str) -> None:
         work = self._pending.pop(call_id, None)

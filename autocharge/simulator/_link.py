@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from autocharge.simulator._errors import CallFailed, ChargerDisconnected
 from autocharge.simulator._report import Direction, Reporter, Step
+from autocharge.simulator._station import Station
 from autocharge.simulator._tokens import IdToken
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,6 +52,15 @@ class RemoteControl(Protocol):
 
     def proceed(self, call_id: str) -> None: ...
 
+    # Station operations: each decides at once; what follows the answer runs at proceed().
+    @property
+    def station(self) -> Station: ...
+    def later(self, call_id: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None: ...
+    def request_reset(self, call_id: str) -> str: ...
+    def unlock(self, connector: int) -> bool: ...
+    def request_availability(self, call_id: str, connector: int, operative: bool) -> str: ...
+    def request_trigger(self, call_id: str, message: str, connector: int | None) -> str: ...
+
 
 class Driver(Protocol):
     """The charger's messages in one OCPP version; transaction ids are text in both."""
@@ -69,6 +79,8 @@ class Driver(Protocol):
 
     async def meter_values(self, connector: int, transaction_id: str, wh: int) -> None: ...
     async def stop_transaction(self, transaction_id: str, meter_stop: int, reason: str) -> None: ...
+    async def meter_reading(self, connector: int, transaction_id: str | None, wh: int) -> None:
+        """A MeterValues the server asked for with TriggerMessage (in or outside a transaction)."""
 
 
 class Link:

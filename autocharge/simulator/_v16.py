@@ -8,6 +8,7 @@ from ocpp.v16 import ChargePoint, call, call_result, datatypes
 from ocpp.v16.enums import Action
 
 from autocharge.simulator._link import ConnectorStatuses, Link, RemoteControl, after, on, utc_now
+from autocharge.simulator._operations16 import Operations16
 from autocharge.simulator._report import Reporter
 from autocharge.simulator._tokens import IdToken
 
@@ -30,7 +31,7 @@ def _energy(wh: int, context: str) -> datatypes.MeterValue:
     )
 
 
-class _ChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no type hints
+class _ChargePoint(Operations16, ChargePoint):  # type: ignore[misc]  # ocpp ships no type hints
     def __init__(self, charge_point_id: str, connection: Any, control: RemoteControl, link: Link, timeout: float):
         super().__init__(charge_point_id, connection, response_timeout=timeout)
         self._control = control
@@ -120,6 +121,17 @@ class V16Driver:
                 meter_value=[_energy(wh, "Sample.Periodic")],
             ),
             f"connector={connector} transactionId={transaction_id} energy={wh}Wh",
+            lambda _: "OK",
+        )
+
+    async def meter_reading(self, connector: int, transaction_id: str | None, wh: int) -> None:
+        await self._link.call(
+            call.MeterValues(
+                connector_id=connector,
+                transaction_id=int(transaction_id) if transaction_id is not None else None,
+                meter_value=[_energy(wh, "Trigger")],
+            ),
+            f"connector={connector} energy={wh}Wh (triggered)",
             lambda _: "OK",
         )
 

@@ -10,6 +10,7 @@ from ocpp.v201 import ChargePoint, call, call_result, datatypes
 from ocpp.v201.enums import Action
 
 from autocharge.simulator._link import ConnectorStatuses, Link, RemoteControl, after, on, utc_now
+from autocharge.simulator._operations201 import Operations201
 from autocharge.simulator._report import Reporter
 from autocharge.simulator._tokens import IdToken
 
@@ -45,7 +46,7 @@ class _Transaction:
         return self.seq_no - 1
 
 
-class _ChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no type hints
+class _ChargePoint(Operations201, ChargePoint):  # type: ignore[misc]  # ocpp ships no type hints
     def __init__(self, charge_point_id: str, connection: Any, control: RemoteControl, link: Link, timeout: float):
         super().__init__(charge_point_id, connection, response_timeout=timeout)
         self._control = control
@@ -157,6 +158,14 @@ class V201Driver:
                 meter_value=[_energy(wh, "Sample.Periodic")],
             ),
             f"Updated transactionId={transaction_id} energy={wh}Wh",
+            lambda _: "OK",
+        )
+
+    async def meter_reading(self, connector: int, transaction_id: str | None, wh: int) -> None:
+        # Outside a TransactionEvent: MeterValues names the EVSE only.
+        await self._link.call(
+            call.MeterValues(evse_id=connector, meter_value=[_energy(wh, "Trigger")]),
+            f"evse={connector} energy={wh}Wh (triggered)",
             lambda _: "OK",
         )
 

@@ -1,6 +1,6 @@
 """Entities and value objects of the back office; each row carries its tenant."""
 
-from domain.model.chargers import Charger, ConnectionState, Connector, UnrecognisedIdentifier
+from domain.model.chargers import Charger, ChargerSetting, ConnectionState, Connector, UnrecognisedIdentifier
 from domain.model.logs import LogDirection, OcppLogEntry, OcppMessageType
 from domain.model.pairing import PairingFailure, PairingSession, PairingStatus
 from domain.model.tenants import ApiKey, ApiRole, Principal, Tenant
@@ -25,6 +25,7 @@ __all__ = [
     "ApiRole",
     "AuthorizationStatus",
     "Charger",
+    "ChargerSetting",
     "ConnectionState",
     "Connector",
     "IdentifierSource",

@@ -36,6 +36,7 @@ class Charger(Entity):
     # tell that the charger has since reconnected, and leave its state alone.
     connection_id: UUID | None = None
     created_at: datetime
+    local_list_version: int | None = None  # the local authorisation list version the charger last accepted
 
     @property
     def is_connected(self) -> bool:
@@ -65,3 +66,15 @@ class UnrecognisedIdentifier:
     suggested_user_id: UUID | None = None
     suggested_vehicle_id: UUID | None = None
     suggested_at: datetime | None = None
+
+
+@dataclass(kw_only=True)
+class ChargerSetting:
+    """One configuration value as the charger last reported it (1.6 key, or 2.0.1 "Component/Variable")."""
+
+    tenant_id: UUID
+    charger_id: UUID
+    key: str
+    value: str | None
+    readonly: bool
+    reported_at: datetime

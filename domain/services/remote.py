@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from domain.charger_commands import StartCharging, StopCharging
 from domain.commands import RemoteStartTransaction, RemoteStopTransaction
 from domain.errors import Invalid, Unavailable
 from domain.ids import Clock, new_id, utcnow
@@ -44,7 +45,7 @@ async def remote_start(
         )
         await uow.remote_starts.add(intent)
         await uow.commit()  # stored before the charger can answer with a StartTransaction
-    return await commands.remote_start(charger, cmd.connector_id, intent.id_tag)
+    return (await commands.send(charger, StartCharging(cmd.connector_id, intent.id_tag))).accepted
 
 
 async def remote_stop(uow: UnitOfWork, commands: ChargerCommands, cmd: RemoteStopTransaction) -> bool:
@@ -55,4 +56,4 @@ async def remote_stop(uow: UnitOfWork, commands: ChargerCommands, cmd: RemoteSto
         raise Invalid(f"transaction {transaction.id} is already completed")
     if not charger.is_connected:
         raise Unavailable(f"charger {charger.charge_point_id} is not connected")
-    return await commands.remote_stop(charger, transaction.ocpp_transaction_id)
+    return (await commands.send(charger, StopCharging(transaction.ocpp_transaction_id))).accepted

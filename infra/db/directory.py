@@ -138,6 +138,16 @@ class SqlDirectory:
         )
         return [from_row(RecordedConnection, row) for row in (await self._read(query)).mappings()]
 
+    async def chargers_with_local_list(self) -> list[tuple[UUID, UUID, str]]:
+        c = chargers
+        query = (
+            select(c.c.tenant_id, c.c.id, c.c.charge_point_id)
+            .where(c.c.local_list_version.is_not(None), c.c.connection_state == ConnectionState.CONNECTED.value)
+            .order_by(c.c.id)
+        )
+        rows = (await self._read(query)).mappings()
+        return [(row["tenant_id"], row["id"], row["charge_point_id"]) for row in rows]
+
     async def ping(self) -> None:
         await self._read(select(text("1")))
 

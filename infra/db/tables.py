@@ -207,6 +207,7 @@ class ChargerRow(SQLModel, table=True):
     last_seen_at: datetime | None = _time()
     connection_id: UUID | None = _uuid()
     created_at: datetime = _time()
+    local_list_version: int | None = None
 
 
 class ConnectorRow(SQLModel, table=True):
@@ -217,6 +218,30 @@ class ConnectorRow(SQLModel, table=True):
     connector_id: int
     status: str = _str(32)
     updated_at: datetime = _time()
+
+
+class ChargerSettingRow(SQLModel, table=True):
+    """A charger's configuration value as it last reported it."""
+
+    __tablename__ = "charger_settings"
+    __table_args__ = (PrimaryKeyConstraint("charger_id", "key", name="pk_charger_settings"),)
+    tenant_id: UUID = _tenant()
+    charger_id: UUID = _uuid(foreign_key="chargers.id")
+    key: str = _str(256)
+    value: str | None = Field(sa_type=Text)  # 2.0.1 allows 2500 characters
+    readonly: bool
+    reported_at: datetime = _time()
+
+
+class ChargerLocalListEntryRow(SQLModel, table=True):
+    """An entry of the local authorisation list a charger last accepted."""
+
+    __tablename__ = "charger_local_list_entries"
+    __table_args__ = (PrimaryKeyConstraint("charger_id", "id_tag", name="pk_charger_local_list_entries"),)
+    tenant_id: UUID = _tenant()
+    charger_id: UUID = _uuid(foreign_key="chargers.id")
+    id_tag: str = _str(64)
+    vehicle: bool
 
 
 class UnrecognisedIdentifierRow(SQLModel, table=True):
@@ -384,6 +409,8 @@ vehicles = _table(VehicleRow)
 vehicle_identifiers = _table(VehicleIdentifierRow)
 chargers = _table(ChargerRow)
 connectors = _table(ConnectorRow)
+charger_settings = _table(ChargerSettingRow)
+charger_local_list_entries = _table(ChargerLocalListEntryRow)
 unrecognised_identifiers = _table(UnrecognisedIdentifierRow)
 transactions = _table(TransactionRow)
 remote_starts = _table(RemoteStartRow)

@@ -14,9 +14,11 @@ from sqlalchemy.sql import Executable
 from domain.events import DomainEvent
 from domain.ports import (
     ChargerRepository,
+    ChargerSettingRepository,
     ConnectorRepository,
     EventBus,
     IdentifierRepository,
+    LocalListRepository,
     LogRepository,
     PairingRepository,
     RemoteStartRepository,
@@ -31,8 +33,10 @@ from infra.db import audit
 from infra.db.errors import translate_errors
 from infra.db.repositories import (
     SqlChargerRepository,
+    SqlChargerSettingRepository,
     SqlConnectorRepository,
     SqlIdentifierRepository,
+    SqlLocalListRepository,
     SqlLogRepository,
     SqlPairingRepository,
     SqlRemoteStartRepository,
@@ -94,6 +98,8 @@ class SqlUnitOfWork:
     identifiers: IdentifierRepository
     chargers: ChargerRepository
     connectors: ConnectorRepository
+    settings: ChargerSettingRepository
+    local_list: LocalListRepository
     unrecognised: UnrecognisedIdentifierRepository
     transactions: TransactionRepository
     remote_starts: RemoteStartRepository
@@ -120,6 +126,8 @@ class SqlUnitOfWork:
         self.identifiers = SqlIdentifierRepository(*args)
         self.chargers = SqlChargerRepository(*args)
         self.connectors = SqlConnectorRepository(*args)
+        self.settings = SqlChargerSettingRepository(*args)
+        self.local_list = SqlLocalListRepository(*args)
         self.unrecognised = SqlUnrecognisedIdentifierRepository(*args)
         self.transactions = SqlTransactionRepository(*args)
         self.remote_starts = SqlRemoteStartRepository(*args)

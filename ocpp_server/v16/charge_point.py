@@ -1,4 +1,4 @@
-"""OCPP 1.6J: the charger's requests, turned into domain commands, and the two commands we send it."""
+"""OCPP 1.6J: the charger's requests, turned into domain commands; the commands we send are in commands.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ocpp.v16 import call, call_result
-from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus, RemoteStartStopStatus
+from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
 
 from domain.commands import (
     Authorize,
@@ -18,10 +18,10 @@ from domain.commands import (
     StopTransaction,
     Token,
 )
-from domain.errors import Invalid
 from domain.model import AuthorizationStatus
 from domain.services import authorization, chargers, transactions
 from ocpp_server.charge_point import BaseChargePoint, handles
+from ocpp_server.v16.commands import SENDERS
 from ocpp_server.values import latest_energy, parse_timestamp
 from ocpp_server.verdicts import log_verdict
 
@@ -40,11 +40,13 @@ class ChargePoint16(BaseChargePoint):
     _call = call
     _call_result = call_result
     _ocpp_version = "1.6"
+    senders = SENDERS
 
     @handles(Action.boot_notification)
     async def on_boot_notification(
         self, charge_point_vendor: str, charge_point_model: str, firmware_version: str | None = None, **_: Any
     ) -> call_result.BootNotification:
+        await self.read_settings_after_boot(firmware_version)
         await chargers.report_boot(
             self.uow(),
             ReportBoot(self.charger_id, charge_point_vendor, charge_point_model, firmware_version),
@@ -155,17 +157,3 @@ class ChargePoint16(BaseChargePoint):
             is None
         ):
             self.log.warning("meter values for an unknown transaction", transaction_id=ocpp_transaction_id)
-
-    # --- commands to the charger ---
-
-    async def remote_start(self, connector_id: int, id_tag: str) -> bool:
-        answer = await self.call(call.RemoteStartTransaction(id_tag=id_tag, connector_id=connector_id))
-        return answer is not None and answer.status == RemoteStartStopStatus.accepted
-
-    async def remote_stop(self, ocpp_transaction_id: str) -> bool:
-        try:
-            number = int(ocpp_transaction_id)
-        except ValueError:
-            raise Invalid(f"transaction {ocpp_transaction_id!r} has no OCPP 1.6 transactionId") from None
-        answer = await self.call(call.RemoteStopTransaction(transaction_id=number))
-        return answer is not None and answer.status == RemoteStartStopStatus.accepted

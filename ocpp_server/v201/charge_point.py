@@ -1,8 +1,8 @@
-"""OCPP 2.0.1: the charging station's requests, turned into domain commands, and the two commands we send it."""
+"""OCPP 2.0.1: the charging station's requests, turned into domain commands; the commands we send are in
+commands.py, the reports that follow GetBaseReport in reports.py."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from ocpp.v201 import call, call_result
@@ -11,13 +11,14 @@ from ocpp.v201.enums import (
     DataTransferStatusEnumType,
     IdTokenEnumType,
     RegistrationStatusEnumType,
-    RequestStartStopStatusEnumType,
 )
 
 from domain.commands import Authorize, ReportBoot, ReportConnectorStatus, Token
 from domain.model import AuthorizationStatus
 from domain.services import authorization, chargers
 from ocpp_server.charge_point import BaseChargePoint, handles
+from ocpp_server.v201.commands import SENDERS
+from ocpp_server.v201.reports import Reports
 from ocpp_server.v201.transaction_events import TransactionEvents
 from ocpp_server.values import parse_timestamp
 from ocpp_server.verdicts import log_verdict
@@ -36,6 +37,11 @@ class ChargePoint201(BaseChargePoint):
     _call = call
     _call_result = call_result
     _ocpp_version = "2.0.1"
+    senders = SENDERS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reports = Reports()
 
     @handles(Action.boot_notification)
     async def on_boot_notification(self, charging_station: dict[str, Any], **_: Any) -> call_result.BootNotification:
@@ -45,6 +51,7 @@ class ChargePoint201(BaseChargePoint):
             charging_station.get("model"),
             charging_station.get("firmware_version"),
         )
+        await self.read_settings_after_boot(boot.firmware_version)
         await chargers.report_boot(self.uow(), boot, self.ctx.deps.clock)
         return call_result.BootNotification(
             current_time=self.now_text(),
@@ -125,21 +132,14 @@ class ChargePoint201(BaseChargePoint):
     async def on_security_event_notification(self, **_: Any) -> call_result.SecurityEventNotification:
         return call_result.SecurityEventNotification()
 
+    @handles(Action.notify_report)
+    async def on_notify_report(
+        self, request_id: int, seq_no: int, report_data: list[dict[str, Any]] | None = None, tbc: bool = False, **_: Any
+    ) -> call_result.NotifyReport:
+        if not self.reports.receive(request_id, seq_no, report_data, tbc):
+            self.log.info("a report part nobody waits for", request_id=request_id, seq_no=seq_no)
+        return call_result.NotifyReport()
+
     @handles(Action.notify_event)
     async def on_notify_event(self, **_: Any) -> call_result.NotifyEvent:
         return call_result.NotifyEvent()
-
-    # --- commands to the charging station ---
-
-    async def remote_start(self, connector_id: int, id_tag: str) -> bool:
-        request = call.RequestStartTransaction(
-            id_token={"id_token": id_tag, "type": IdTokenEnumType.central},
-            remote_start_id=secrets.randbelow(2**31 - 1) + 1,
-            evse_id=connector_id,
-        )
-        answer = await self.call(request)
-        return answer is not None and answer.status == RequestStartStopStatusEnumType.accepted
-
-    async def remote_stop(self, ocpp_transaction_id: str) -> bool:
-        answer = await self.call(call.RequestStopTransaction(transaction_id=ocpp_transaction_id))
-        return answer is not None and answer.status == RequestStartStopStatusEnumType.accepted

@@ -135,6 +135,9 @@ def test_settings(database_url: str, **overrides: Any) -> Settings:
         # Likewise chargers that call as fast as they are answered: the CALL budget's own tests set theirs.
         "ocpp_call_rate_per_second": 100_000,
         "ocpp_call_burst": 100_000,
+        # Nor are they about the settings read after a boot, whose CALL would come between a test's frames: the
+        # station operations' own tests (test_ocpp_operations.py) turn it on.
+        "ocpp_read_settings_after_boot": False,
     }
     values.update(overrides)
     return Settings(**values)
@@ -146,9 +149,12 @@ async def running(settings: Settings) -> AsyncIterator[Autocharge]:
         yield server
 
 
-def charger(server: Autocharge, cpid: str, version: str = "1.6", password: str | None = None) -> SimulatedCharger:
-    """A simulated Autocharge charger connected to this server (use with `async with`)."""
-    return SimulatedCharger(f"{server.ocpp_url}/{cpid}", version, password)  # type: ignore[arg-type]
+def charger(
+    server: Autocharge, cpid: str, version: str = "1.6", password: str | None = None, **options: Any
+) -> SimulatedCharger:
+    """A simulated Autocharge charger connected to this server (use with `async with`); `options` go to
+    SimulatedCharger (e.g. autocharge_switch, settings)."""
+    return SimulatedCharger(f"{server.ocpp_url}/{cpid}", version, password, **options)  # type: ignore[arg-type]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
@@ -204,15 +210,16 @@ async def ocpp_charge_point(
     password: str | None = None,
     *,
     tls: ssl.SSLContext | None = None,
+    cls: type[Any] | None = None,
 ) -> AsyncIterator[Any]:
-    """The `ocpp` package's own ChargePoint (ocpp.v16 or ocpp.v201) on this server, its receive loop running;
-    over wss:// with `tls` (see raw_connection)."""
+    """The `ocpp` package's own ChargePoint (ocpp.v16 or ocpp.v201, or `cls`, a subclass of it with handlers for
+    the server's commands) on this server, its receive loop running; over wss:// with `tls` (see raw_connection)."""
     import contextlib
 
     from ocpp import v16, v201
     from websockets.exceptions import ConnectionClosed
 
-    make = v16.ChargePoint if version == "1.6" else v201.ChargePoint
+    make = cls or (v16.ChargePoint if version == "1.6" else v201.ChargePoint)
     async with raw_connection(server, cpid, version, password, tls=tls) as ws:
         charge_point = make(cpid, ws, response_timeout=10)
         receiving = asyncio.create_task(charge_point.start())

@@ -35,6 +35,7 @@ from infra.db.engine import Database
 from tests.api.wsclient import GraphQLWs, authorised_ws
 from tests.databases import throwaway_postgres, unavailable
 from tests.e2e.harness import Api
+from tests.graphql_documents import REFRESH_SETTINGS, RESET_CHARGER, SET_AUTOCHARGE
 from tests.servers import HOST, Node, free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
@@ -52,6 +53,7 @@ START_PAIRING = (
 )
 REMOTE_START = "mutation($c: ID!, $u: ID!) { remoteStartTransaction(chargerId: $c, connectorId: 1, userId: $u) }"
 REMOTE_STOP = "mutation($t: ID!) { remoteStopTransaction(transactionId: $t) }"
+ACCEPTED = {"status": "Accepted", "accepted": True}
 TRANSACTION = "query($t: ID!) { transaction(id: $t) { origin status stopReason user { id } vehicle { id } } }"
 CHARGER_STATE = "query($c: ID!) { charger(id: $c) { connectionState } }"
 FRAMES = "query($c: ID!) { ocppLogs(chargerId: $c, first: 500) { edges { node { messageType uniqueId action } } } }"
@@ -318,6 +320,13 @@ async def subscriptions_pairing_and_remote_commands_cross_processes(s: Story, on
         await asyncio.wait_for(station.remote_stops.get(), WAIT)
         stopped = await on_a.until(transactions, lambda d: d["transactionUpdates"]["id"] == transaction_id)
         assert stopped["transactionUpdates"]["status"] == "COMPLETED"
+
+        # Station operations from A reach the charger on B, and come back with its answer.
+        assert (await s.api(RESET_CHARGER, c=s.charger_id, k="SOFT"))["resetCharger"] == ACCEPTED
+        refreshed = (await s.api(REFRESH_SETTINGS, c=s.charger_id))["refreshChargerSettings"]
+        assert refreshed["autochargeSettingKey"] == "AutoChargeEnabled"
+        assert (await s.api(SET_AUTOCHARGE, c=s.charger_id, e=True))["setAutochargeEnabled"] == ACCEPTED
+        assert station.station.autocharge_enabled is True
         assert station.errors == []
 
     await on_a.until(status, lambda d: d["chargerStatus"]["connectionState"] == "DISCONNECTED")

@@ -81,17 +81,20 @@ def assert_whole_story(run: DemoRun) -> None:
         "1. The operator's back office: a charger, a driver and the driver's new car",
         "charger DEMO-CP1, driver driver@demo.example, vehicle DEMO1",
         "2. The charger connects and boots",
-        f"3. An unknown vehicle plugs in (its modem's MAC is {mac})",
+        "3. The back office checks that the charger is ready for Autocharge, and turns it on",
+        "settings read; Autocharge switch AutoChargeEnabled: ",
+        "setAutochargeEnabled -> Accepted; readiness now ENABLED",
+        f"4. An unknown vehicle plugs in (its modem's MAC is {mac})",
         "-> Invalid: no charging, as expected for a vehicle nobody has paired",  # rejected
-        "4. The back office lists the token it just rejected",
+        "5. The back office lists the token it just rejected",
         f"VID:{mac}  ({colons}, seen 1x)",  # listed among the unrecognised identifiers
-        "5. The admin starts pairing DEMO1 on DEMO-CP1",
+        "6. The admin starts pairing DEMO1 on DEMO-CP1",
         ": WAITING_FOR_VEHICLE until ",
-        "6. The vehicle plugs in: the identifier is captured and charging starts at once",
+        "7. The vehicle plugs in: the identifier is captured and charging starts at once",
         f"pairing PAIRED: VID:{mac} stored read-only (source PAIRING); charged 3000 Wh",
-        "7. The next plug-in needs nothing: Autocharge",
+        "8. The next plug-in needs nothing: Autocharge",
         "-> Accepted, charged 3000 Wh",
-        "8. What the fleet sees for DEMO1",
+        "9. What the fleet sees for DEMO1",
         "AUTOCHARGE COMPLETED 3000 Wh on DEMO-CP1",
         "AUTOCHARGE COMPLETED 3000 Wh on DEMO-CP1",
         "summary: 2 sessions, 2 by Auto charge, 6000 Wh",
@@ -116,6 +119,8 @@ def first_run(demo_dir: Path) -> DemoRun:
 
 def test_the_demo_tells_the_whole_story_on_a_fresh_database_and_exits_0(demo_dir: Path, first_run: DemoRun) -> None:
     assert_whole_story(first_run)
+    # The simulator's switch starts off; on a rerun the charger has already presented Autocharge tokens: ENABLED.
+    assert "Autocharge switch AutoChargeEnabled: DISABLED" in first_run.stdout
     assert (demo_dir / "autocharge.db").is_file()
 
 

@@ -13,6 +13,7 @@ import pytest
 from ocpp.v16 import call
 from websockets.exceptions import ConnectionClosed
 
+from domain.charger_commands import StartCharging
 from domain.commands import RemoteStartTransaction, RemoteStopTransaction
 from domain.errors import Unavailable
 from domain.ids import new_id
@@ -93,7 +94,7 @@ async def test_remote_start_and_stop_reach_a_charger_on_the_other_node(cluster: 
         assert (tx.origin, tx.user_id) == (TransactionOrigin.REMOTE, user.id)
         assert await remote.remote_stop(a.uow(), commands, RemoteStopTransaction(tx.id))
         assert cp.received[-1] == ("stop", start.transaction_id)
-    assert b.metric("ocpp_commands_total", action="RemoteStart", outcome="accepted") == 1
+    assert b.metric("ocpp_commands_total", action="RemoteStartTransaction", outcome="accepted") == 1
 
 
 async def test_request_start_reaches_a_201_charger_on_the_other_node(cluster: Cluster) -> None:
@@ -144,7 +145,7 @@ async def test_a_stopped_node_releases_its_chargers_and_serves_no_more(cluster: 
 
     charger = a.charger_row()
     with pytest.raises(Unavailable):
-        await cluster.a.cluster.commands.remote_start(charger, 1, "TAG")
+        await cluster.a.cluster.commands.send(charger, StartCharging(1, "TAG"))
     with pytest.raises(Unavailable):
         await remote.remote_start(a.uow(), cluster.a.cluster.commands, RemoteStartTransaction(charger.id, 1, user.id))
 

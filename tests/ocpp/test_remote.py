@@ -15,6 +15,7 @@ from ocpp.v201 import ChargePoint as Client201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 
+from domain.charger_commands import StartCharging, StopCharging
 from domain.commands import RemoteStartTransaction, RemoteStopTransaction
 from domain.errors import Unavailable
 from domain.model import LogDirection, OcppMessageType, TransactionOrigin
@@ -82,7 +83,7 @@ async def test_remote_start_and_stop_on_16(env: Env) -> None:
         (LogDirection.FROM_CHARGER, OcppMessageType.CALL_RESULT),
     ]
     assert entries[1].payload == {"status": "Accepted"}
-    assert env.metric("ocpp_commands_total", action="RemoteStart", outcome="accepted") == 1
+    assert env.metric("ocpp_commands_total", action="RemoteStartTransaction", outcome="accepted") == 1
 
 
 async def test_remote_start_and_stop_on_201_with_a_central_token(env: Env) -> None:
@@ -107,21 +108,21 @@ async def test_remote_start_and_stop_on_201_with_a_central_token(env: Env) -> No
         assert started.id_token_info["status"] == "Accepted"
         (tx,) = env.transactions()
         assert (tx.origin, tx.user_id) == (TransactionOrigin.REMOTE, user.id)
-        assert await env.registry.remote_stop(charger, "T-9")
+        assert (await env.registry.send(charger, StopCharging("T-9"))).accepted
         assert cp.received[-1] == ("stop", "T-9")
 
 
 async def test_a_rejected_command_is_false(env: Env) -> None:
     await env.charger()
     async with client(env, cls=Rejecting16):
-        assert not await env.registry.remote_start(env.charger_row(), 1, "RTAG")
-    assert env.metric("ocpp_commands_total", action="RemoteStart", outcome="rejected") == 1
+        assert not (await env.registry.send(env.charger_row(), StartCharging(1, "RTAG"))).accepted
+    assert env.metric("ocpp_commands_total", action="RemoteStartTransaction", outcome="rejected") == 1
 
 
 async def test_not_connected_here_is_unavailable(env: Env) -> None:
     await env.charger()
     with pytest.raises(Unavailable):
-        await env.registry.remote_start(env.charger_row(), 1, "RTAG")
+        await env.registry.send(env.charger_row(), StartCharging(1, "RTAG"))
 
 
 async def test_a_silent_charger_is_unavailable_after_the_command_timeout(env: Env) -> None:
@@ -129,7 +130,7 @@ async def test_a_silent_charger_is_unavailable_after_the_command_timeout(env: En
     await env.start(command_timeout_seconds=0.3)
     async with raw_socket(env) as ws:
         with pytest.raises(Unavailable, match="did not answer"):
-            await env.registry.remote_stop(env.charger_row(), "7")
+            await env.registry.send(env.charger_row(), StopCharging("7"))
         frame = orjson.loads(await ws.recv())
         assert frame[2:] == ["RemoteStopTransaction", {"transactionId": 7}]
 
@@ -138,7 +139,7 @@ async def test_a_charger_leaving_mid_command_is_unavailable_at_once(env: Env) ->
     await env.charger()
     await env.start(command_timeout_seconds=30)
     async with raw_socket(env) as ws:
-        command = asyncio.ensure_future(env.registry.remote_start(env.charger_row(), 1, "RTAG"))
+        command = asyncio.ensure_future(env.registry.send(env.charger_row(), StartCharging(1, "RTAG")))
         await ws.recv()
         await ws.close()
         async with asyncio.timeout(2):

@@ -10,11 +10,19 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+from domain.charger_commands import (
+    ChargerCommand,
+    CommandAnswer,
+    LocalListEntry,
+    StartCharging,
+    StopCharging,
+)
 from domain.errors import Conflict
 from domain.events import DomainEvent
 from domain.model import (
     AuthorizationStatus,
     Charger,
+    ChargerSetting,
     Connector,
     PairingSession,
     PairingStatus,
@@ -171,6 +179,46 @@ class FakeConnectors(_Repo):
         return [c for c in self.mine() if c.charger_id in charger_ids]
 
 
+class FakeSettings(_Repo):
+    name = "charger_settings"
+
+    async def for_chargers(self, charger_ids: Sequence[UUID]) -> list[ChargerSetting]:
+        return sorted((s for s in self.mine() if s.charger_id in charger_ids), key=lambda s: (s.charger_id, s.key))
+
+    async def replace(self, charger_id: UUID, settings: Sequence[ChargerSetting]) -> None:
+        for key in [k for k, s in self.rows.items() if s.charger_id == charger_id]:
+            del self.rows[key]
+        for setting in settings:
+            await self.put(setting)
+
+    async def put(self, setting: ChargerSetting) -> None:
+        self.rows[(setting.charger_id, setting.key)] = _copy(setting)
+
+    async def autocharge_tokens_seen(self, charger_ids: Sequence[UUID]) -> set[UUID]:
+        unrecognised = self.uow.pending.table("unrecognised")
+        return {u.charger_id for u in unrecognised.values() if u.charger_id in charger_ids}
+
+
+class FakeLocalList(_Repo):
+    async def entries(self) -> list[LocalListEntry]:
+        identifiers = self.uow.pending.table("identifiers").values()
+        tags = self.uow.pending.table("rfid_tags").values()
+        mine = self.uow.tenant_id
+        found = [LocalListEntry(i.value, True) for i in identifiers if i.tenant_id == mine and i.status == "ACTIVE"]
+        return found + [LocalListEntry(t.id_tag, False) for t in tags if t.tenant_id == mine]
+
+    async def accepted(self, charger_id: UUID) -> list[LocalListEntry]:
+        held = self.uow.pending.table("local_list_accepted")
+        return sorted((e for (c, _), e in held.items() if c == charger_id), key=lambda e: e.id_tag)
+
+    async def record_accepted(self, charger_id: UUID, version: int, entries: Sequence[LocalListEntry]) -> None:
+        self.uow.pending.table("chargers")[charger_id].local_list_version = version
+        held = self.uow.pending.table("local_list_accepted")
+        for key in [k for k in held if k[0] == charger_id]:
+            del held[key]
+        held.update({(charger_id, e.id_tag): e for e in entries})
+
+
 class FakeUnrecognised(_Repo):
     name = "unrecognised"
 
@@ -310,6 +358,8 @@ class FakeUnitOfWork:
         self.identifiers = FakeIdentifiers(self)
         self.chargers = FakeChargers(self)
         self.connectors = FakeConnectors(self)
+        self.settings = FakeSettings(self)
+        self.local_list = FakeLocalList(self)
         self.unrecognised = FakeUnrecognised(self)
         self.transactions = FakeTransactions(self)
         self.remote_starts = FakeRemoteStarts(self)
@@ -353,14 +403,20 @@ class FakeUnitOfWork:
 
 
 class FakeCommands:
+    """The commands sent, start and stop spelled as ("start", (cpid, connector, id_tag)), ("stop", (cpid, tx));
+    every other command as (its name, (cpid, command)). Each answered `answers[name]`, else Accepted or Rejected."""
+
     def __init__(self, accept: bool = True) -> None:
         self.sent: list[tuple[str, Any]] = []
         self.accept = accept
+        self.answers: dict[str, CommandAnswer] = {}
 
-    async def remote_start(self, charger: Charger, connector_id: int, id_tag: str) -> bool:
-        self.sent.append(("start", (charger.charge_point_id, connector_id, id_tag)))
-        return self.accept
-
-    async def remote_stop(self, charger: Charger, ocpp_transaction_id: str) -> bool:
-        self.sent.append(("stop", (charger.charge_point_id, ocpp_transaction_id)))
-        return self.accept
+    async def send(self, charger: Charger, command: ChargerCommand) -> CommandAnswer:
+        cpid = charger.charge_point_id
+        if isinstance(command, StartCharging):
+            self.sent.append(("start", (cpid, command.connector_id, command.id_tag)))
+        elif isinstance(command, StopCharging):
+            self.sent.append(("stop", (cpid, command.ocpp_transaction_id)))
+        else:
+            self.sent.append((command.name, (cpid, command)))
+        return self.answers.get(command.name, CommandAnswer("Accepted" if self.accept else "Rejected"))

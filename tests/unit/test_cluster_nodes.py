@@ -10,7 +10,23 @@ from typing import Any
 
 import pytest
 
-from domain.errors import Unavailable
+from domain.charger_commands import (
+    ChangeAvailability,
+    ChargerCommand,
+    CommandAnswer,
+    LocalListEntry,
+    ReadSettings,
+    ReportedSetting,
+    Reset,
+    SendLocalList,
+    StartCharging,
+    StopCharging,
+    Trigger,
+    TriggerableMessage,
+    Unlock,
+    WriteSetting,
+)
+from domain.errors import Invalid, Unavailable
 from domain.model import Charger
 from domain.ports import CommandHandler
 from infra.cluster import ClusterNode
@@ -58,6 +74,7 @@ class FakeLocal:
     resumed: list[str] = field(default_factory=list)
     accept: bool = True
     silent: bool = False
+    settings: tuple[ReportedSetting, ...] = ()
 
     def is_connected(self, charge_point_id: str) -> bool:
         return charge_point_id in self.here
@@ -65,11 +82,12 @@ class FakeLocal:
     def connected(self) -> list[str]:
         return sorted(self.here)
 
-    async def remote_start(self, charger: Charger, connector_id: int, id_tag: str) -> bool:
-        return await self._send(charger, "start", (connector_id, id_tag))
-
-    async def remote_stop(self, charger: Charger, ocpp_transaction_id: str) -> bool:
-        return await self._send(charger, "stop", ocpp_transaction_id)
+    async def send(self, charger: Charger, command: ChargerCommand) -> CommandAnswer:
+        if isinstance(command, StartCharging):
+            return await self._send(charger, "start", (command.connector_id, command.id_tag))
+        if isinstance(command, StopCharging):
+            return await self._send(charger, "stop", command.ocpp_transaction_id)
+        return await self._send(charger, command.name, command)
 
     async def hand_over(self, charge_point_id: str, reason: str) -> bool:
         if charge_point_id not in self.here:
@@ -81,13 +99,13 @@ class FakeLocal:
     async def resume(self, charge_point_id: str) -> None:
         self.resumed.append(charge_point_id)
 
-    async def _send(self, charger: Charger, what: str, args: Any) -> bool:
+    async def _send(self, charger: Charger, what: str, args: Any) -> CommandAnswer:
         if charger.charge_point_id not in self.here:
             raise Unavailable(f"charger {charger.charge_point_id} is not connected to this process")
         if self.silent:
             await asyncio.Event().wait()
         self.sent.append((charger.charge_point_id, what, args))
-        return self.accept
+        return CommandAnswer("Accepted" if self.accept else "Rejected", self.settings)
 
 
 class FakeClock:
@@ -169,7 +187,7 @@ async def test_a_charger_connected_here_is_commanded_here(cluster: Cluster) -> N
     charger = await cluster.world.charger()
     await cluster.connect("a", charger)
 
-    assert await a.commands.remote_start(charger, 1, "TAG")
+    assert (await a.commands.send(charger, StartCharging(1, "TAG"))).accepted
 
     assert cluster.locals["a"].sent == [(charger.charge_point_id, "start", (1, "TAG"))]
     assert cluster.network.requests == []
@@ -181,19 +199,56 @@ async def test_a_command_reaches_the_node_that_holds_the_charger(cluster: Cluste
     charger = await cluster.world.charger()
     await cluster.connect("b", charger)
 
-    assert await a.commands.remote_start(charger, 2, "R123")
-    assert await a.commands.remote_stop(charger, "17")
+    assert (await a.commands.send(charger, StartCharging(2, "R123"))).accepted
+    assert (await a.commands.send(charger, StopCharging("17"))).accepted
 
     assert cluster.locals["b"].sent == [(charger.charge_point_id, "start", (2, "R123")), ("CP-1", "stop", "17")]
     node, payload = cluster.network.requests[0]
     assert node == "b"
     assert payload == {
-        "op": "remote_start",
+        "op": "charger_command",
         "tenant_id": str(charger.tenant_id),
         "charger_id": str(charger.id),
         "charge_point_id": "CP-1",
+        "command": "start_charging",
         "args": {"connector_id": 2, "id_tag": "R123"},
     }
+
+
+async def test_every_command_and_its_answer_cross_between_nodes_intact(cluster: Cluster) -> None:
+    a = await cluster.node("a")
+    await cluster.node("b")
+    charger = await cluster.world.charger()
+    await cluster.connect("b", charger)
+    cluster.locals["b"].settings = (
+        ReportedSetting("AutoChargeEnabled", "true", False),
+        ReportedSetting("X", None, True),
+    )
+    commands = [
+        Reset(hard=True),
+        Unlock(2),
+        ChangeAvailability(operative=False, connector_id=0),
+        Trigger(TriggerableMessage.STATUS_NOTIFICATION, 1),
+        ReadSettings(),
+        WriteSetting("HeartbeatInterval", "60"),
+        SendLocalList(3, False, (LocalListEntry("VID:0A1B2C3D4E5F", True),), ("RFID1",)),
+    ]
+    for command in commands:
+        answer = await a.commands.send(charger, command)
+        assert answer == CommandAnswer("Accepted", cluster.locals["b"].settings)
+    assert [args for _, _, args in cluster.locals["b"].sent] == commands
+    # Sent as JSON, as Redis carries it.
+    assert all(json.loads(json.dumps(payload)) == payload for _, payload in cluster.network.requests)
+
+
+async def test_an_unknown_command_from_another_node_is_refused(cluster: Cluster) -> None:
+    a = await cluster.node("a")
+    charger = await cluster.world.charger()
+    await cluster.connect("a", charger)
+    payload = {"op": "charger_command", "tenant_id": str(charger.tenant_id), "charger_id": str(charger.id)}
+    with pytest.raises(Invalid, match="unknown charger command 'format_disk'"):
+        await a.commands.execute({**payload, "command": "format_disk", "args": {}})
+    assert cluster.locals["a"].sent == []
 
 
 async def test_the_holders_answer_comes_back(cluster: Cluster) -> None:
@@ -203,7 +258,7 @@ async def test_the_holders_answer_comes_back(cluster: Cluster) -> None:
     await cluster.connect("b", charger)
     cluster.locals["b"].accept = False
 
-    assert not await a.commands.remote_start(charger, 1, "TAG")
+    assert not (await a.commands.send(charger, StartCharging(1, "TAG"))).accepted
 
 
 async def test_a_charger_no_node_holds_is_unavailable(cluster: Cluster) -> None:
@@ -211,7 +266,7 @@ async def test_a_charger_no_node_holds_is_unavailable(cluster: Cluster) -> None:
     charger = await cluster.world.charger()
 
     with pytest.raises(Unavailable, match="CP-1 is not connected"):
-        await a.commands.remote_start(charger, 1, "TAG")
+        await a.commands.send(charger, StartCharging(1, "TAG"))
 
 
 async def test_a_lease_of_this_node_without_a_connection_here_is_unavailable(cluster: Cluster) -> None:
@@ -220,7 +275,7 @@ async def test_a_lease_of_this_node_without_a_connection_here_is_unavailable(clu
     await cluster.presence.claim("CP-1", "a", ttl=30)
 
     with pytest.raises(Unavailable):
-        await a.commands.remote_stop(charger, "1")
+        await a.commands.send(charger, StopCharging("1"))
     assert cluster.network.requests == []
 
 
@@ -232,7 +287,7 @@ async def test_a_holder_that_does_not_answer_in_time_is_unavailable(cluster: Clu
     cluster.locals["b"].silent = True
 
     with pytest.raises(Unavailable, match=r"the process holding it \(node b\) is unreachable: no reply in 0.05s"):
-        await a.commands.remote_start(charger, 1, "TAG")
+        await a.commands.send(charger, StartCharging(1, "TAG"))
 
 
 async def test_a_dead_holder_is_unavailable(cluster: Cluster) -> None:
@@ -241,7 +296,7 @@ async def test_a_dead_holder_is_unavailable(cluster: Cluster) -> None:
     await cluster.presence.claim("CP-1", "gone", ttl=30)  # its lease has not lapsed yet
 
     with pytest.raises(Unavailable, match="no process serves"):
-        await a.commands.remote_start(charger, 1, "TAG")
+        await a.commands.send(charger, StartCharging(1, "TAG"))
 
 
 async def test_the_holders_domain_error_comes_back(cluster: Cluster) -> None:
@@ -251,7 +306,7 @@ async def test_the_holders_domain_error_comes_back(cluster: Cluster) -> None:
     await cluster.presence.claim("CP-1", "b", ttl=30)  # b holds the lease, but the connection just ended
 
     with pytest.raises(Unavailable, match="not connected to this process"):
-        await a.commands.remote_start(charger, 1, "TAG")
+        await a.commands.send(charger, StartCharging(1, "TAG"))
 
 
 # --- presence ---

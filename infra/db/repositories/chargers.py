@@ -21,6 +21,11 @@ _CHARGER = (
 )
 
 
+# Every column a charger's update writes: not local_list_version, written only when a charger accepts a list
+# (SqlLocalListRepository.record_accepted), so that a concurrent update (a heartbeat's) cannot undo it.
+_UPDATED = [c.name for c in chargers.c if c.name not in ("id", "tenant_id", "local_list_version")]
+
+
 class SqlChargerRepository(SqlRepository):
     async def get(self, charger_id: UUID) -> Charger | None:
         # Read by every OCPP call: built once (see _prebuilt).
@@ -38,7 +43,7 @@ class SqlChargerRepository(SqlRepository):
         await self._insert(chargers, charger)
 
     async def update(self, charger: Charger) -> None:
-        await self._update(chargers, charger)
+        await self._update(chargers, charger, _UPDATED)
 
     async def page(self, request: PageRequest) -> Page[Charger]:
         query = self._select(chargers)
