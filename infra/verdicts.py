@@ -51,6 +51,7 @@ from infra.pubsub import EventBusBackend
 logger = logging.getLogger(__name__)
 
 TOPICS = (TOKENS_TOPIC, CHARGERS_TOPIC, TRANSACTIONS_TOPIC)
+_OUTCOMES = ("hit", "miss", "bypassed")
 
 _Key = tuple[UUID, UUID, str]  # tenant, charger, token value
 
@@ -95,8 +96,8 @@ class CachedTokenFacts:
         self._entries: OrderedDict[_Key, tuple[VehicleTokenFacts, float]] = OrderedDict()
         self._tenants: dict[UUID, _Tenant] = {}
         self._closed = False
-        self.lookups = {"hit": 0, "miss": 0, "bypassed": 0}
-        self._counter = (
+        self.lookups = dict.fromkeys(_OUTCOMES, 0)
+        counter = (
             Counter(
                 "autocharge_verdict_cache_lookups_total",
                 "Authorize reads of a vehicle token's facts, by outcome: hit (memory), miss (database, then held), "
@@ -107,6 +108,8 @@ class CachedTokenFacts:
             if metrics_registry is not None
             else None
         )
+        # Each outcome's child made once: labels() on every Authorize would cost more than the lookup itself.
+        self._counters = {} if counter is None else {outcome: counter.labels(outcome) for outcome in _OUTCOMES}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -169,7 +172,8 @@ class CachedTokenFacts:
                 ):
                     self._drop_charger(tenant_id, tenant, charger.id)
                 case VehicleRetired():
-                    self._drop_tenant(tenant_id, tenant)  # rare, and its identifiers' values are not in the event
+                    # Rare; its identifiers retired earlier are held with its old snapshot and not named here.
+                    self._drop_tenant(tenant_id, tenant)
                 case _:
                     pass  # no verdict depends on it
 
@@ -183,8 +187,9 @@ class CachedTokenFacts:
 
     def _count(self, outcome: str) -> None:
         self.lookups[outcome] += 1
-        if self._counter is not None:
-            self._counter.labels(outcome).inc()
+        counter = self._counters.get(outcome)
+        if counter is not None:
+            counter.inc()
 
     def _watch(self, tenant_id: UUID) -> _Tenant:
         tenant = self._tenants[tenant_id] = _Tenant()
