@@ -13,9 +13,14 @@ at once (`InvalidatingEventBus`) and from the others through the bus:
 | the charger reads EVCCIDs | ChargerStatusChanged UPDATED, or a snapshot that disagrees (chargers) |
 | the token charges on another charger | any TransactionChanged of that idTag (transactions) |
 
+Nothing else enters: of a user only the id (a vehicle never changes owner), and RFID tags are not held at all
+(an RFID Authorize is judged in a unit of work, with its remote starts and suggestions, as before).
+
 A tenant's facts are used only while its three subscriptions are confirmed and the bus is connected; when a
 subscription ends (the bus lost Redis, or the subscriber fell behind) they are all dropped and the next
-requests read the database until it has subscribed again.
+requests read the database until it has subscribed again. Across processes a change is seen once its event
+has crossed Redis (milliseconds; the tests hold it to a second), as a database read in flight at the commit
+would not see it either.
 """
 
 from __future__ import annotations
