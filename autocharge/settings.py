@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     api_rate_limit: str = "100/second;500/10 seconds"
     subscription_queue_size: int = Field(default=1000, ge=1)
     # Authorize's facts about a vehicle token held in memory, per tenant, charger and token (see infra/verdicts.py),
-    # dropped by the events that change them; about 1 KiB each. 0: every Authorize reads the database.
+    # dropped by the events that change them. 0: every Authorize reads the database.
     verdict_cache_size: int = Field(default=100_000, ge=0)
     # Held facts are read again after this long: the bound on a change whose events were lost on publishing.
     verdict_cache_max_age_seconds: float = Field(default=300, gt=0)
