@@ -20,7 +20,7 @@ from api.limits import QueryLimits, RateLimiter
 from autocharge import jobs
 from autocharge.settings import Settings
 from domain.errors import Unavailable
-from domain.ports import ChargerCommands, UnitOfWorkFactory
+from domain.ports import ChargerCommands, EventBus, TokenFacts, UnitOfWorkFactory
 from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
 from domain.services.login_throttle import LoginThrottle
@@ -34,6 +34,7 @@ from infra.db.token_facts import SqlTokenFacts
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
 from infra.pubsub import bus_from_url
 from infra.throttle import AuthRefusalMetrics, failure_throttle
+from infra.verdicts import CachedTokenFacts, InvalidatingEventBus
 from ocpp_server import ConnectionRegistry, OcppServer
 from ocpp_server.tls import server_context
 
@@ -87,7 +88,19 @@ class Autocharge:
         self.journal = BatchedFrameJournal(self.database, self.bus, metrics_registry=self.metrics)
         self.frames_not_stored = 0  # set on exit: frames the journal could not store before the process ends
         self.registry = ConnectionRegistry()
-        uow = SqlUnitOfWorkFactory(self.database.session_factory, self.bus)
+        tokens: TokenFacts = SqlTokenFacts(self.database)
+        self.verdicts: CachedTokenFacts | None = None
+        uow_bus: EventBus = self.bus
+        if settings.verdict_cache_size:
+            tokens = self.verdicts = CachedTokenFacts(
+                tokens,
+                self.bus,
+                settings.verdict_cache_size,
+                settings.verdict_cache_max_age_seconds,
+                metrics_registry=self.metrics,
+            )
+            uow_bus = InvalidatingEventBus(self.bus, self.verdicts)
+        uow = SqlUnitOfWorkFactory(self.database.session_factory, uow_bus)
         self.cluster = self._join_cluster(uow)
         # Failed logins: in memory for one process; in Redis, counted by every process of the cluster together.
         identities, addresses = (
@@ -114,7 +127,7 @@ class Autocharge:
             bus=self.bus,
             journal=self.journal,
             commands=commands,
-            tokens=SqlTokenFacts(self.database),
+            tokens=tokens,
             logins=logins,
             audit=SqlAuditTrail(self.database.session_factory),
         )
@@ -303,6 +316,8 @@ class Autocharge:
             log.warning("api_key_usage_not_stored", node=self.settings.node_id, exc_info=True)
         if self.cluster is not None:
             await self.cluster.stop()  # no more commands served here; after HTTP, whose requests may use it
+        if self.verdicts is not None:
+            await self.verdicts.close()
         await self.bus.close()
         for throttle in (*self.failed_logins, *([self.api_rate] if self.api_rate else [])):
             await throttle.close()

@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     api_cors_origins: str | None = None
     # API keys' lastUsedAt is kept in memory and written this often (not once per request).
     api_key_usage_flush_seconds: float = Field(default=60, gt=0)
+    # Authorize's facts about a vehicle token held in memory, per tenant, charger and token (see infra/verdicts.py),
+    # dropped by the events that change them. 0: every Authorize reads the database.
+    verdict_cache_size: int = Field(default=100_000, ge=0)
+    # Held facts are read again after this long: the bound on a change whose events were lost on publishing.
+    verdict_cache_max_age_seconds: float = Field(default=300, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -77,7 +77,69 @@ class ApiKeyRevoked:
         return API_KEYS_TOPIC
 
 
-DomainEvent = ChargerStatusChanged | TransactionChanged | PairingSessionChanged | OcppFrameLogged | ApiKeyRevoked
+@dataclass(frozen=True, kw_only=True)
+class IdentifierAdded:
+    """A vehicle token became the active identifier of a vehicle."""
+
+    tenant_id: UUID
+    identifier_id: UUID
+    vehicle_id: UUID
+    value: str
+
+    @property
+    def topic(self) -> str:
+        return TOKENS_TOPIC
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdentifierRetired:
+    """A vehicle token no longer authorises its vehicle."""
+
+    tenant_id: UUID
+    identifier_id: UUID
+    vehicle_id: UUID
+    value: str
+
+    @property
+    def topic(self) -> str:
+        return TOKENS_TOPIC
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleRetired:
+    tenant_id: UUID
+    vehicle_id: UUID
+
+    @property
+    def topic(self) -> str:
+        return TOKENS_TOPIC
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerPairingChanged:
+    """A pairing session started waiting on a charger, or stopped waiting (paired, failed, expired, cancelled)."""
+
+    tenant_id: UUID
+    charger_id: UUID
+    session_id: UUID
+    waiting: bool
+
+    @property
+    def topic(self) -> str:
+        return TOKENS_TOPIC
+
+
+DomainEvent = (
+    ChargerStatusChanged
+    | TransactionChanged
+    | PairingSessionChanged
+    | OcppFrameLogged
+    | IdentifierAdded
+    | IdentifierRetired
+    | VehicleRetired
+    | ChargerPairingChanged
+    | ApiKeyRevoked
+)
 
 # Why a subscription ended before its subscriber left: it may have missed events, and must read the current
 # state again after subscribing anew.
@@ -92,6 +154,9 @@ EVENTS_INTERRUPTED = (
 CHARGERS_TOPIC = "chargers"
 TRANSACTIONS_TOPIC = "transactions"
 API_KEYS_TOPIC = "api_keys"
+# What a presented vehicle token is judged on, beside chargers and transactions: its identifiers, their vehicles,
+# and whether a pairing session waits on a charger (a tenant-wide topic, unlike each session's own).
+TOKENS_TOPIC = "tokens"
 
 
 def pairing_topic(session_id: UUID) -> str:

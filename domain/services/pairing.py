@@ -7,7 +7,7 @@ from uuid import UUID
 
 from domain.commands import CancelPairing, StartPairing
 from domain.errors import Conflict, Invalid, Unavailable
-from domain.events import PairingSessionChanged
+from domain.events import ChargerPairingChanged, PairingSessionChanged
 from domain.identifiers import Evccid
 from domain.ids import Clock, new_id, utcnow
 from domain.model import Charger, IdentifierSource, PairingFailure, PairingSession, PairingStatus
@@ -24,6 +24,15 @@ class PairingRaceLost(Conflict):
 
 def _announce(uow: UnitOfWork, session: PairingSession) -> None:
     uow.publish(PairingSessionChanged(tenant_id=session.tenant_id, session=snapshot(session)))
+    # The same news for whoever watches a charger rather than a session (see TOKENS_TOPIC).
+    uow.publish(
+        ChargerPairingChanged(
+            tenant_id=session.tenant_id,
+            charger_id=session.charger_id,
+            session_id=session.id,
+            waiting=session.is_waiting,
+        )
+    )
 
 
 async def finish_session(

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from domain.commands import AddVehicle, AddVehicleIdentifier, RetireVehicle, RetireVehicleIdentifier
 from domain.errors import Conflict, Invalid
+from domain.events import IdentifierAdded, IdentifierRetired, VehicleRetired
 from domain.identifiers import normalise_license_plate, parse_evccid, require_unique
 from domain.ids import Clock, new_id, utcnow
 from domain.model import IdentifierSource, Vehicle, VehicleIdentifier
@@ -44,10 +45,10 @@ async def retire_vehicle(uow: UnitOfWork, cmd: RetireVehicle, clock: Clock = utc
         vehicle = found(await uow.vehicles.get(cmd.vehicle_id), "vehicle", cmd.vehicle_id)
         if vehicle.is_active:
             for identifier in await uow.identifiers.for_vehicles([vehicle.id], include_retired=False):
-                identifier.retire(now)
-                await uow.identifiers.update(identifier)
+                await _retire(uow, identifier, now)
             vehicle.retire(now)
             await uow.vehicles.update(vehicle)
+            uow.publish(VehicleRetired(tenant_id=vehicle.tenant_id, vehicle_id=vehicle.id))
             await uow.commit()
     return vehicle
 
@@ -80,8 +81,7 @@ async def store_identifier(
             raise Conflict(f"identifier {value} is already active on another vehicle")
         return identifier  # already this vehicle's active identifier: nothing to change
     for previous in await uow.identifiers.for_vehicles([vehicle.id], include_retired=False):
-        previous.retire(now)
-        await uow.identifiers.update(previous)
+        await _retire(uow, previous, now)
     identifier = VehicleIdentifier(
         id=new_id(),
         tenant_id=uow.tenant_id,
@@ -92,6 +92,9 @@ async def store_identifier(
         captured_on_charger_id=captured_on,
     )
     await uow.identifiers.add(identifier)
+    uow.publish(
+        IdentifierAdded(tenant_id=identifier.tenant_id, identifier_id=identifier.id, vehicle_id=vehicle.id, value=value)
+    )
     await uow.unrecognised.forget(value)
     return identifier
 
@@ -100,7 +103,19 @@ async def retire_identifier(uow: UnitOfWork, cmd: RetireVehicleIdentifier, clock
     async with uow:
         identifier = found(await uow.identifiers.get(cmd.identifier_id), "identifier", cmd.identifier_id)
         if identifier.is_active:
-            identifier.retire(clock())
-            await uow.identifiers.update(identifier)
+            await _retire(uow, identifier, clock())
             await uow.commit()
     return identifier
+
+
+async def _retire(uow: UnitOfWork, identifier: VehicleIdentifier, now: datetime) -> None:
+    identifier.retire(now)
+    await uow.identifiers.update(identifier)
+    uow.publish(
+        IdentifierRetired(
+            tenant_id=identifier.tenant_id,
+            identifier_id=identifier.id,
+            vehicle_id=identifier.vehicle_id,
+            value=identifier.value,
+        )
+    )

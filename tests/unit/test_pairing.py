@@ -4,7 +4,7 @@ import pytest
 
 from domain.commands import AddVehicleIdentifier, Authorize, CancelPairing, RetireVehicle, StartPairing, Token
 from domain.errors import Conflict, Invalid, Unavailable
-from domain.events import PairingSessionChanged
+from domain.events import TOKENS_TOPIC, ChargerPairingChanged, PairingSessionChanged
 from domain.model import AuthorizationStatus, IdentifierSource, PairingFailure, PairingStatus
 from domain.services import authorization, pairing, vehicles
 from tests.unit.conftest import World
@@ -158,3 +158,17 @@ async def test_a_session_of_a_vehicle_retired_meanwhile_fails(world: World) -> N
     async with world.uow() as uow:
         stored = await uow.pairing.get(session.id)
     assert stored is not None and stored.failure_reason == PairingFailure.VEHICLE_RETIRED
+
+
+async def test_each_session_change_is_also_announced_per_charger(world: World) -> None:
+    charger = await world.charger()
+    vehicle = await world.vehicle(await world.user())
+    session = await pairing.start_pairing(world.uow(), StartPairing(vehicle.id, charger.id, 60), world.clock)
+    await _plug_in(world, charger.id, Token.from_ocpp16("VID:" + MAC))
+
+    announced = [e for e in world.store.published if isinstance(e, ChargerPairingChanged)]
+    assert [(e.charger_id, e.session_id, e.waiting) for e in announced] == [
+        (charger.id, session.id, True),
+        (charger.id, session.id, False),
+    ]
+    assert {e.topic for e in announced} == {TOKENS_TOPIC}

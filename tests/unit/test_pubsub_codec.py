@@ -10,12 +10,16 @@ import pytest
 from domain.events import (
     ApiKeyRevoked,
     ChargerChange,
+    ChargerPairingChanged,
     ChargerStatusChanged,
     DomainEvent,
+    IdentifierAdded,
+    IdentifierRetired,
     OcppFrameLogged,
     PairingSessionChanged,
     TransactionChange,
     TransactionChanged,
+    VehicleRetired,
 )
 from domain.model import (
     AuthorizationStatus,
@@ -111,6 +115,10 @@ def sample_events(tenant_id: UUID | None = None) -> list[DomainEvent]:
         PairingSessionChanged(tenant_id=tenant_id, session=session),
         OcppFrameLogged(tenant_id=tenant_id, entry=entry),
         ApiKeyRevoked(tenant_id=tenant_id, key_id=uuid4()),
+        IdentifierAdded(tenant_id=tenant_id, identifier_id=uuid4(), vehicle_id=uuid4(), value="VID:0A1B2C3D4E5F"),
+        IdentifierRetired(tenant_id=tenant_id, identifier_id=uuid4(), vehicle_id=uuid4(), value="VID:0A1B2C3D4E5F"),
+        VehicleRetired(tenant_id=tenant_id, vehicle_id=uuid4()),
+        ChargerPairingChanged(tenant_id=tenant_id, charger_id=charger.id, session_id=session.id, waiting=False),
     ]
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from domain.commands import AddRfidTag, AddVehicle, AddVehicleIdentifier, RetireVehicle, RetireVehicleIdentifier
 from domain.errors import Conflict, Invalid, NotFound
+from domain.events import TOKENS_TOPIC
 from domain.model import IdentifierSource, IdentifierStatus, VehicleStatus
 from domain.services import users, vehicles
 from tests.unit.conftest import World
@@ -116,3 +117,39 @@ async def test_a_vehicle_token_is_not_an_rfid_tag(world: World) -> None:
     alice = await world.user()
     with pytest.raises(Invalid, match="vehicle token"):
         await users.add_rfid_tag(world.uow(), AddRfidTag(alice.id, "VID:0A1B2C3D4E5F"))
+
+
+def _token_events(world: World) -> list[tuple[str, object, str | None]]:
+    """(event type, vehicle, value) of what was published on the tokens topic, in order."""
+    return [
+        (type(e).__name__, getattr(e, "vehicle_id", None), getattr(e, "value", None))
+        for e in world.store.published
+        if e.topic == TOKENS_TOPIC
+    ]
+
+
+async def test_identifiers_added_and_retired_are_announced_with_their_value(world: World) -> None:
+    vehicle = await world.vehicle(await world.user())
+    first = await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, "0A1B2C3D4E5F"))
+    await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, "AABBCCDDEEFF"))
+    await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, "AABBCCDDEEFF"))  # no change
+    second = await vehicles.retire_identifier(world.uow(), RetireVehicleIdentifier(first.id), world.clock)
+    assert second.id == first.id
+
+    assert _token_events(world) == [
+        ("IdentifierAdded", vehicle.id, "VID:0A1B2C3D4E5F"),
+        ("IdentifierRetired", vehicle.id, "VID:0A1B2C3D4E5F"),
+        ("IdentifierAdded", vehicle.id, "VID:AABBCCDDEEFF"),
+    ]  # retiring one already retired announces nothing
+
+
+async def test_retiring_a_vehicle_announces_its_identifiers_retired_and_then_itself(world: World) -> None:
+    vehicle = await world.vehicle(await world.user())
+    await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, "0A1B2C3D4E5F"))
+    await vehicles.retire_vehicle(world.uow(), RetireVehicle(vehicle.id), world.clock)
+    await vehicles.retire_vehicle(world.uow(), RetireVehicle(vehicle.id), world.clock)  # already retired
+
+    assert _token_events(world)[1:] == [
+        ("IdentifierRetired", vehicle.id, "VID:0A1B2C3D4E5F"),
+        ("VehicleRetired", vehicle.id, None),
+    ]
