@@ -206,7 +206,7 @@ async def test_reset_unlock_availability_and_trigger_reach_the_charger_and_retur
     server: Autocharge, acme: TenantAccess, version: str
 ) -> None:
     charger_id = await acme.admin.register_charger("CP-1")
-    async with ocpp_charge_point(server, "CP-1", version, station(version)) as cp:
+    async with ocpp_charge_point(server, "CP-1", version, cls=station(version)) as cp:
         await cp.boot()
         reset = await acme.admin(RESET_CHARGER, c=charger_id, k="HARD")
         unlock = await acme.admin(UNLOCK_CONNECTOR, c=charger_id, n=1)
@@ -244,7 +244,7 @@ async def test_settings_are_read_after_the_first_boot_and_autocharge_is_switched
     acme = await tenant_access(booting_server, "Acme Fleet")
     charger_id = await acme.admin.register_charger("CP-1", autocharge=False)
     switch = "AutoChargeEnabled" if version == "1.6" else "AutoCharge/Enabled"
-    async with ocpp_charge_point(booting_server, "CP-1", version, station(version)) as cp:
+    async with ocpp_charge_point(booting_server, "CP-1", version, cls=station(version)) as cp:
         await cp.boot()
 
         async def read() -> bool:
@@ -291,7 +291,7 @@ async def test_a_setting_changes_only_when_reported_writable_and_accepted(
     charger_id = await acme.admin.register_charger("CP-1")
     heartbeat = "HeartbeatInterval" if version == "1.6" else "OCPPCommCtrlr/HeartbeatInterval"
     readonly = "NumberOfConnectors" if version == "1.6" else "Connector@1/AvailabilityState"
-    async with ocpp_charge_point(server, "CP-1", version, station(version)) as cp:
+    async with ocpp_charge_point(server, "CP-1", version, cls=station(version)) as cp:
         await cp.boot()
         assert await acme.admin.error_code(CHANGE_SETTING, c=charger_id, k=heartbeat, v="60") == "VALIDATION"
         refreshed = (await acme.admin(REFRESH_SETTINGS, c=charger_id))["refreshChargerSettings"]
@@ -310,7 +310,7 @@ async def test_readiness_is_unknown_without_a_switch_until_the_charger_presents_
     server: Autocharge, acme: TenantAccess, version: str
 ) -> None:
     charger_id = await acme.admin.register_charger("CP-1")
-    async with ocpp_charge_point(server, "CP-1", version, station(version)) as cp:
+    async with ocpp_charge_point(server, "CP-1", version, cls=station(version)) as cp:
         if version == "1.6":
             del cp.settings["AutoChargeEnabled"]
         else:
@@ -336,7 +336,7 @@ async def test_a_report_whose_parts_stop_arriving_is_unavailable(booting_server:
     class Stalling(Station201):
         stop_after = 1
 
-    async with ocpp_charge_point(booting_server, "CP-1", "2.0.1", Stalling) as cp:
+    async with ocpp_charge_point(booting_server, "CP-1", "2.0.1", cls=Stalling) as cp:
         await cp.call(call201.Heartbeat())  # no boot: no read in the background
         failure = await acme.admin.raw(REFRESH_SETTINGS, c=charger_id)
     (error,) = failure["errors"]
@@ -353,7 +353,7 @@ async def test_the_local_list_holds_every_active_identifier_and_tag_and_its_vers
     user_id = await acme.admin.create_user("ana@example.com", rfid="RFID-ANA")
     vehicle_id = await acme.admin.add_vehicle(user_id, "B-AC 1")
     await acme.admin.add_identifier(vehicle_id, "VID:0A1B2C3D4E5F")
-    async with ocpp_charge_point(server, "CP-1", version, station(version)) as cp:
+    async with ocpp_charge_point(server, "CP-1", version, cls=station(version)) as cp:
         await cp.boot()
         for expected_version in (1, 2):
             result = await acme.admin(SEND_LOCAL_LIST, c=charger_id)
@@ -393,7 +393,7 @@ async def test_a_charger_that_does_not_answer_is_unavailable_and_never_asked_twi
             await asyncio.sleep(10)  # past the command timeout (3 s)
             return result16.Reset(status="Accepted")
 
-    async with ocpp_charge_point(booting_server, "CP-1", "1.6", Silent) as cp:
+    async with ocpp_charge_point(booting_server, "CP-1", "1.6", cls=Silent) as cp:
         await cp.call(call16.Heartbeat())
         failure = await acme.admin.raw(RESET_CHARGER, c=charger_id)
         (error,) = failure["errors"]
@@ -422,7 +422,7 @@ async def test_changes_after_the_local_list_reach_the_charger_as_differential_up
     user_id = await acme.admin.create_user("ana@example.com", rfid="RFID-ANA")
     vehicle_id = await acme.admin.add_vehicle(user_id, "B-AC 1")
     identifier = await acme.admin.add_identifier(vehicle_id, "VID:0A1B2C3D4E5F")
-    async with ocpp_charge_point(syncing_server, "CP-1", version, station(version)) as cp:
+    async with ocpp_charge_point(syncing_server, "CP-1", version, cls=station(version)) as cp:
         await cp.boot()
         assert (await acme.admin(SEND_LOCAL_LIST, c=charger_id))["sendLocalList"]["accepted"]
         await acme.admin(RETIRE_IDENTIFIER, i=identifier["id"])
@@ -483,7 +483,7 @@ async def test_a_charger_booting_again_while_its_settings_are_read_is_not_asked_
             await asyncio.sleep(1)
             return result16.GetConfiguration(configuration_key=[])
 
-    async with ocpp_charge_point(booting_server, "CP-1", "1.6", Slow) as cp:
+    async with ocpp_charge_point(booting_server, "CP-1", "1.6", cls=Slow) as cp:
         for firmware in ("1.0", "1.1", "1.2"):  # each a new firmware: each would call for a read
             boot = call16.BootNotification(
                 charge_point_vendor="ABB", charge_point_model="Terra 184", firmware_version=firmware
