@@ -1,12 +1,13 @@
-// Stations: the chargers with their connection state kept live (chargerStatus); per station its connectors,
-// the Unrecognised identifiers seen on it (with the suggestion from an RFID tap, and "Add to vehicle") and its
-// Real-Time Logs (see logs.js).
+// Stations: the chargers with their connection state kept live (chargerStatus); per station its connectors, its
+// operations, Autocharge readiness and settings (see station_operations.js), the Unrecognised identifiers seen on
+// it (with the suggestion from an RFID tap, and "Add to vehicle") and its Real-Time Logs (see logs.js).
 import { useState } from "preact/hooks";
 import { html } from "./html.js";
 import { ACTIONS, Empty, ErrorMessage, Loading, Pager, Table } from "./components.js";
 import { AddToVehicleDialog } from "./add_to_vehicle.js";
 import { useQuery, useSubscription } from "./hooks.js";
 import { RealTimeLogs } from "./logs.js";
+import { StationOperations } from "./station_operations.js";
 import { CONNECTION_STATE, suggestionInWords, when, yesNo } from "./words.js";
 
 const PAGE_SIZE = 25;
@@ -90,6 +91,7 @@ export function StationPage({ session, chargerId }) {
       ${charger && html`
         <${StationFacts} charger=${charger} />
         <${Connectors} connectors=${charger.connectors} />
+        <${StationOperations} session=${session} charger=${charger} />
         <${Unrecognised} identifiers=${identifiers} onAddToVehicle=${addToVehicle} />
         <${RealTimeLogs} session=${session} chargerId=${charger.id} onAddToVehicle=${addToVehicle} onFrame=${answered} />
       `}
