@@ -85,9 +85,7 @@ async def test_autocharge_readiness_is_read_then_switched_on(
         await expect(readiness).to_contain_text("AutoChargeEnabled")
 
         await readiness.get_by_role("button", name="Turn Autocharge on").click()
-        await expect(readiness.get_by_role("status")).to_have_text(
-            "Turn Autocharge on: the charger answered Accepted."
-        )
+        await expect(readiness.get_by_role("status")).to_have_text("Turn Autocharge on: the charger answered Accepted.")
         await expect(readiness).to_contain_text("Enabled")
         await expect(readiness.get_by_role("button", name="Turn Autocharge off")).to_be_visible()
         assert station.station.settings["AutoChargeEnabled"].value == "true"
