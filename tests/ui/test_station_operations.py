@@ -118,6 +118,16 @@ async def test_a_setting_is_searched_edited_and_shown_changed_once_accepted(
         await expect(heartbeat.get_by_role("cell").nth(1)).to_have_text("60")
         assert station.station.settings["HeartbeatInterval"].value == "60"
 
+        station.station.settings["HeartbeatInterval"].readonly = True  # the charger now refuses a change
+        await heartbeat.get_by_role("button", name="Edit").click()
+        await dialog.get_by_label("Value").fill("30")
+        await dialog.get_by_role("button", name="Send").click()
+        await expect(dialog.get_by_role("alert")).to_have_text(
+            "The charger answered Rejected: HeartbeatInterval keeps its value (Rejected)"
+        )
+        await dialog.get_by_role("button", name="Close").click()
+        await expect(heartbeat.get_by_role("cell").nth(1)).to_have_text("60")  # not shown changed
+
         await settings.get_by_label("Search settings").fill("NoSuchSetting")
         await expect(settings).to_contain_text('No setting matches "NoSuchSetting".')
 
