@@ -218,7 +218,7 @@ class LogRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One tenant's atomic change: rolls back unless committed, publishes recorded events after commit."""
+    """One tenant's atomic change: rolls back unless committed, publishes the events given to publish() after commit."""
 
     tenant_id: UUID
     users: UserRepository

@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.model._entity import Entity
-
 
 class ConnectionState(enum.StrEnum):
     CONNECTED = "CONNECTED"
@@ -15,7 +13,7 @@ class ConnectionState(enum.StrEnum):
 
 
 @dataclass(kw_only=True)
-class Charger(Entity):
+class Charger:
     """A charge point registered to a tenant; chargePointId is its OCPP identity, unique system-wide."""
 
     id: UUID

@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.model._entity import Entity
-
 
 class PairingStatus(enum.StrEnum):
     WAITING_FOR_VEHICLE = "WAITING_FOR_VEHICLE"
@@ -23,7 +21,7 @@ class PairingFailure(enum.StrEnum):
 
 
 @dataclass(kw_only=True)
-class PairingSession(Entity):
+class PairingSession:
     """Waits on one charger for the first Autocharge token, then stores it on the vehicle."""
 
     id: UUID

@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.model._entity import Entity
-
 
 class TransactionOrigin(enum.StrEnum):
     AUTOCHARGE = "AUTOCHARGE"
@@ -29,7 +27,7 @@ class AuthorizationStatus(enum.StrEnum):
 
 
 @dataclass(kw_only=True)
-class Transaction(Entity):
+class Transaction:
     id: UUID
     tenant_id: UUID
     charger_id: UUID

@@ -4,11 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.model._entity import Entity
-
 
 @dataclass(kw_only=True)
-class User(Entity):
+class User:
     """A driver of the tenant; owns vehicles and RFID tags."""
 
     id: UUID

@@ -6,7 +6,6 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.identifiers import parse_evccid
-from domain.model._entity import Entity
 
 
 class VehicleStatus(enum.StrEnum):
@@ -25,7 +24,7 @@ class IdentifierSource(enum.StrEnum):
 
 
 @dataclass(kw_only=True)
-class Vehicle(Entity):
+class Vehicle:
     """A car of exactly one user, known by its normalised license plate."""
 
     id: UUID
@@ -48,7 +47,7 @@ class Vehicle(Entity):
 
 
 @dataclass(kw_only=True)
-class VehicleIdentifier(Entity):
+class VehicleIdentifier:
     """An Auto Charge identifier: its value is never edited, only retired."""
 
     id: UUID

@@ -17,6 +17,4 @@ def found(entity: T | None, what: str, ident: object) -> T:
 
 def snapshot(entity: T) -> T:
     """A copy for an event, so later changes to the entity do not leak into what was published."""
-    if any(f.name == "events" for f in dataclasses.fields(entity)):  # type: ignore[arg-type]
-        return dataclasses.replace(entity, events=[])  # type: ignore[type-var]
     return dataclasses.replace(entity)  # type: ignore[type-var]

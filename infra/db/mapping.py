@@ -10,8 +10,6 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
-# Bookkeeping of domain entities that is not stored.
-_NOT_STORED = frozenset({"events"})
 # Per dataclass: its stored fields, each with the enum to rebuild it as (None for anything else).
 _layouts: dict[type[Any], tuple[tuple[str, type[enum.Enum] | None], ...]] = {}
 
@@ -19,7 +17,7 @@ _layouts: dict[type[Any], tuple[tuple[str, type[enum.Enum] | None], ...]] = {}
 def to_values(entity: object) -> dict[str, Any]:
     """The row of an entity: one value per stored dataclass field."""
     assert is_dataclass(entity), f"{entity!r} is not a dataclass"
-    return {f.name: _plain(getattr(entity, f.name)) for f in fields(entity) if f.name not in _NOT_STORED}
+    return {f.name: _plain(getattr(entity, f.name)) for f in fields(entity)}
 
 
 def from_row(cls: type[T], row: Mapping[Any, Any]) -> T:
@@ -39,7 +37,7 @@ def _layout(cls: type[Any]) -> tuple[tuple[str, type[enum.Enum] | None], ...]:
     layout = _layouts.get(cls)
     if layout is None:
         hints = get_type_hints(cls)
-        stored = [f.name for f in fields(cls) if f.init and f.name not in _NOT_STORED]
+        stored = [f.name for f in fields(cls) if f.init]
         layout = _layouts[cls] = tuple((name, _enum_in(hints[name])) for name in stored)
     return layout
 

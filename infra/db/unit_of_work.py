@@ -88,8 +88,8 @@ class _Connection:
 class SqlUnitOfWork:
     """`async with uow: ...; await uow.commit()`: anything not committed is rolled back on exit.
 
-    Events come from `publish()` and from the `events` list of every entity given to add/update/transition;
-    commit drains them in the order they were recorded and hands them to the bus after the commit succeeded.
+    Events are given with `publish()`, the one way a use case announces a change; commit hands them to the bus,
+    in that order, once the commit succeeded, and a rollback drops them.
     """
 
     users: UserRepository
@@ -112,14 +112,13 @@ class SqlUnitOfWork:
         self._bus = bus
         self._session: _Connection | None = None
         self._events: list[DomainEvent] = []
-        self._tracked: dict[int, object] = {}  # by identity: entities whose later events commit still collects
 
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("this unit of work is already in use")
         session = self._session = _Connection(self._engine)
         # The repositories' type says AsyncSession; they use only execute() and get_bind(), which this has.
-        args = (cast(AsyncSession, session), self.tenant_id, self._track)
+        args = (cast(AsyncSession, session), self.tenant_id)
         self.users = SqlUserRepository(*args)
         self.rfid_tags = SqlRfidTagRepository(*args)
         self.vehicles = SqlVehicleRepository(*args)
@@ -154,8 +153,6 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         session = self._active()
-        for entity in self._tracked.values():
-            self._take_events(entity)
         events, self._events = self._events, []
         with translate_errors():
             # The entry of the mutation that asked for this change, if any: it commits or fails with it.
@@ -183,23 +180,6 @@ class SqlUnitOfWork:
 
     def _forget(self) -> None:
         self._events.clear()
-        for entity in self._tracked.values():
-            events = getattr(entity, "events", None)
-            if isinstance(events, list):
-                events.clear()
-        self._tracked.clear()
-
-    def _track(self, entity: object) -> None:
-        # Events recorded so far join the queue now, keeping their order with publish() calls.
-        self._take_events(entity)
-        if isinstance(getattr(entity, "events", None), list):
-            self._tracked[id(entity)] = entity
-
-    def _take_events(self, entity: object) -> None:
-        events = getattr(entity, "events", None)
-        if isinstance(events, list) and events:
-            self._events.extend(events)
-            events.clear()
 
     def _active(self) -> _Connection:
         if self._session is None:

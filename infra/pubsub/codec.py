@@ -8,8 +8,7 @@ Datetimes come back equal and with the same UTC offset; their tzinfo is pydantic
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Final, get_args, get_type_hints
+from typing import Any, Final, get_args
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
@@ -19,24 +18,12 @@ from domain.events import DomainEvent
 _EVENT_TYPES: Final[tuple[type[Any], ...]] = get_args(DomainEvent)
 
 
-def _entity_fields(event_type: type[Any]) -> dict[str, set[str]]:
-    """Exclusion of each snapshot's `events` list: published snapshots carry none, and any left would not survive."""
-    hints = get_type_hints(event_type)
-    return {
-        field.name: {"events"}
-        for field in dataclasses.fields(event_type)
-        if dataclasses.is_dataclass(hints[field.name])
-        and any(f.name == "events" for f in dataclasses.fields(hints[field.name]))
-    }
-
-
 _ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {t.__name__: TypeAdapter(t) for t in _EVENT_TYPES}
-_EXCLUDE: Final[dict[str, dict[str, set[str]]]] = {t.__name__: _entity_fields(t) for t in _EVENT_TYPES}
 
 
 def encode(event: DomainEvent) -> bytes:
     name = type(event).__name__
-    body = _ADAPTERS[name].dump_json(event, exclude=_EXCLUDE[name] or None)
+    body = _ADAPTERS[name].dump_json(event)
     # A Fragment embeds pydantic's JSON as is: no second serialisation of the event.
     return orjson.dumps({"type": name, "event": orjson.Fragment(body)})
 

@@ -52,8 +52,6 @@ class Store:
 
 
 def _copy(entity: Any) -> Any:
-    if any(f.name == "events" for f in dataclasses.fields(entity)):
-        return dataclasses.replace(entity, events=[])
     return dataclasses.replace(entity)
 
 
@@ -78,11 +76,9 @@ class _Repo:
         return [r for r in [await self.get(i) for i in ids] if r is not None]
 
     async def add(self, entity: Any) -> None:
-        self.uow.track(entity)
         self.rows[entity.id] = _copy(entity)
 
     async def update(self, entity: Any) -> None:
-        self.uow.track(entity)
         self.rows[entity.id] = _copy(entity)
 
     def _page(self, items: list[Any], request: PageRequest, key: Any = lambda e: [str(e.id)]) -> Page[Any]:
@@ -350,7 +346,6 @@ class FakeUnitOfWork:
         self.tenant_id = tenant_id
         self.committed = False
         self._events: list[DomainEvent] = []
-        self._tracked: list[Any] = []
         self.pending = store
         self.users = FakeUsers(self)
         self.rfid_tags = FakeRfidTags(self)
@@ -366,16 +361,13 @@ class FakeUnitOfWork:
         self.pairing = FakePairing(self)
         self.logs = FakeLogs(self)
 
-    def track(self, entity: Any) -> None:
-        self._tracked.append(entity)
-
     async def __aenter__(self) -> Self:
         # Work on a deep copy; commit swaps it in, anything else throws it away (rollback).
         self.pending = Store()
         self.pending.rows = {name: {k: _copy(v) for k, v in t.items()} for name, t in self.store.rows.items()}
         self.pending.numbers = self.store.numbers
         self.committed = False
-        self._events, self._tracked = [], []
+        self._events = []
         return self
 
     async def __aexit__(
@@ -386,12 +378,7 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         self.store.rows = self.pending.rows
         self.committed = True
-        events = list(self._events)
-        for entity in self._tracked:
-            events.extend(getattr(entity, "events", []))
-            if hasattr(entity, "events"):
-                entity.events.clear()
-        self._events = []
+        events, self._events = self._events, []
         self.store.published.extend(events)
 
     async def rollback(self) -> None:

@@ -160,19 +160,6 @@ def test_the_envelope_names_the_event_type(event: DomainEvent) -> None:
     assert set(envelope) == {"type", "event"}
 
 
-def test_a_snapshot_is_sent_without_its_recorded_events() -> None:
-    event = sample_events()[0]
-    assert isinstance(event, ChargerStatusChanged)
-    event.charger.record(object())  # not serialisable: it must not even be looked at
-
-    decoded = codec.decode(codec.encode(event))
-
-    assert isinstance(decoded, ChargerStatusChanged)
-    assert decoded.charger.events == []
-    assert decoded == event  # events do not take part in equality
-    assert b"events" not in codec.encode(event)
-
-
 def test_defaults_and_nones_round_trip() -> None:
     tenant_id = uuid4()
     charger = Charger(id=uuid4(), tenant_id=tenant_id, charge_point_id="CP", name="n", created_at=datetime.now(UTC))

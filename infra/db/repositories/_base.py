@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
 
@@ -16,7 +16,6 @@ from infra.db.errors import translate_errors
 from infra.db.mapping import from_row, to_values
 
 T = TypeVar("T")
-Track = Callable[[object], None]
 """Called with every entity written, so the unit of work can collect the events it recorded."""
 
 
@@ -31,10 +30,9 @@ class Identified(Owned, Protocol):
 
 
 class SqlRepository:
-    def __init__(self, session: AsyncSession, tenant_id: UUID, track: Track) -> None:
+    def __init__(self, session: AsyncSession, tenant_id: UUID) -> None:
         self._session = session
         self._tenant_id = tenant_id
-        self._track = track
 
     @property
     def _dialect(self) -> str:
@@ -75,7 +73,6 @@ class SqlRepository:
     async def _insert(self, table: Table, entity: Owned) -> None:
         self._check_owner(entity)
         await self._execute(insert(table).values(to_values(entity)))
-        self._track(entity)
 
     async def _update(self, table: Table, entity: Identified, columns: Sequence[str] | None = None) -> None:
         """Write the entity's fields (all but its keys, or only `columns`); NotFound when it is not this tenant's."""
@@ -86,7 +83,6 @@ class SqlRepository:
         statement = update(table).where(table.c.id == entity.id, table.c.tenant_id == self._tenant_id).values(changed)
         if await self._rowcount(statement) != 1:
             raise NotFound(f"{type(entity).__name__} {entity.id} does not exist")
-        self._track(entity)
 
     def _upsert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
         """INSERT … ON CONFLICT, spelled by the dialect at hand."""

@@ -33,10 +33,8 @@ class SqlPairingRepository(SqlRepository):
         await self._insert(p, session)
 
     async def transition(self, session: PairingSession, expected: PairingStatus) -> bool:
-        """One conditional UPDATE: of two processes finishing the same session, exactly one sees True.
-
-        The loser's recorded events are dropped: they describe a change that did not happen.
-        """
+        """One conditional UPDATE: of two processes finishing the same session, exactly one sees True (and only
+        the winner announces the change)."""
         self._check_owner(session)
         values = to_values(session)
         statement = (
@@ -44,9 +42,4 @@ class SqlPairingRepository(SqlRepository):
             .where(p.c.id == session.id, p.c.tenant_id == self._tenant_id, p.c.status == expected.value)
             .values({name: values[name] for name in _MUTABLE})
         )
-        won = await self._rowcount(statement) == 1
-        if won:
-            self._track(session)
-        else:
-            session.events.clear()
-        return won
+        return await self._rowcount(statement) == 1
