@@ -6,10 +6,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from domain.charger_commands import ChargerCommand, CommandAnswer
+from domain.charger_commands import ChargerCommand, CommandAnswer, TriggerableMessage
 
 C = TypeVar("C", bound=ChargerCommand)
 Send = Callable[[Any, Any], Awaitable[CommandAnswer]]
+
+# The message a TriggerMessage asks for: spelled the same in 1.6 and 2.0.1.
+TRIGGERED_MESSAGES = {
+    TriggerableMessage.BOOT_NOTIFICATION: "BootNotification",
+    TriggerableMessage.HEARTBEAT: "Heartbeat",
+    TriggerableMessage.STATUS_NOTIFICATION: "StatusNotification",
+    TriggerableMessage.METER_VALUES: "MeterValues",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,21 +16,13 @@ from domain.charger_commands import (
     StartCharging,
     StopCharging,
     Trigger,
-    TriggerableMessage,
     Unlock,
     WriteSetting,
 )
 from domain.errors import Invalid
-from ocpp_server.commands import Senders, ask, status_of
+from ocpp_server.commands import TRIGGERED_MESSAGES, Senders, ask, status_of
 
 SENDERS = Senders()
-
-_TRIGGERS = {
-    TriggerableMessage.BOOT_NOTIFICATION: "BootNotification",
-    TriggerableMessage.HEARTBEAT: "Heartbeat",
-    TriggerableMessage.STATUS_NOTIFICATION: "StatusNotification",
-    TriggerableMessage.METER_VALUES: "MeterValues",
-}
 
 
 @SENDERS.of(StartCharging, "RemoteStartTransaction")
@@ -68,7 +60,9 @@ async def change_availability(cp: Any, command: ChangeAvailability) -> CommandAn
 
 @SENDERS.of(Trigger, "TriggerMessage")
 async def trigger(cp: Any, command: Trigger) -> CommandAnswer:
-    request = call.TriggerMessage(requested_message=_TRIGGERS[command.message], connector_id=command.connector_id)
+    request = call.TriggerMessage(
+        requested_message=TRIGGERED_MESSAGES[command.message], connector_id=command.connector_id
+    )
     return CommandAnswer(status_of(await ask(cp, request)))
 
 

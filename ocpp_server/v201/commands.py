@@ -17,21 +17,13 @@ from domain.charger_commands import (
     StartCharging,
     StopCharging,
     Trigger,
-    TriggerableMessage,
     Unlock,
     WriteSetting,
 )
-from ocpp_server.commands import Senders, ask, status_of
+from ocpp_server.commands import TRIGGERED_MESSAGES, Senders, ask, status_of
 from ocpp_server.v201.reports import component_and_variable
 
 SENDERS = Senders()
-
-_TRIGGERS = {
-    TriggerableMessage.BOOT_NOTIFICATION: "BootNotification",
-    TriggerableMessage.HEARTBEAT: "Heartbeat",
-    TriggerableMessage.STATUS_NOTIFICATION: "StatusNotification",
-    TriggerableMessage.METER_VALUES: "MeterValues",
-}
 
 
 def _request_id() -> int:
@@ -76,7 +68,7 @@ async def change_availability(cp: Any, command: ChangeAvailability) -> CommandAn
 @SENDERS.of(Trigger, "TriggerMessage")
 async def trigger(cp: Any, command: Trigger) -> CommandAnswer:
     evse = {"id": command.connector_id} if command.connector_id else None
-    request = call.TriggerMessage(requested_message=_TRIGGERS[command.message], evse=evse)
+    request = call.TriggerMessage(requested_message=TRIGGERED_MESSAGES[command.message], evse=evse)
     return CommandAnswer(status_of(await ask(cp, request)))
 
 
