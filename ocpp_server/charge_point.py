@@ -1,4 +1,10 @@
-"""What both versions' ChargePoints share: routing every frame (bad ones too), CALLERRORs, latency, domain access."""
+"""What both versions' ChargePoints share: OCPP-J routing of every frame (bad ones too), CALLERRORs, our own
+CALLs matched to their answers, latency, domain access.
+
+Our own small router on the `ocpp` package's public parts only (its schemas, its Call/CallResult messages and
+OCPPError types, its request and answer dataclasses): a handler is found by a table built once per class, a
+frame is validated once by a precompiled schema, and one CALL of ours is in flight at a time, as OCPP-J wants.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,13 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any, TypeVar, cast
-from uuid import UUID
+from types import ModuleType
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID, uuid4
 
 import structlog
-from ocpp.charge_point import ChargePoint as OcppChargePoint
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, CallError, CallResult
-from ocpp.routing import create_route_map, on
+from ocpp.messages import Call, CallResult
 
 from domain.charger_commands import ChargerCommand, CommandAnswer
 from domain.errors import Invalid, NotFound, Unavailable
@@ -25,7 +30,7 @@ from domain.services.deps import Deps
 from ocpp_server import errors
 from ocpp_server.commands import Sender, Senders
 from ocpp_server.errors import CallErrorReply
-from ocpp_server.frames import Frame, is_known_action, known_action, parse_frame
+from ocpp_server.frames import CALL, CALL_ERROR, CALL_RESULT, Frame, is_known_action, known_action
 from ocpp_server.journal import Identity, JournaledConnection
 from ocpp_server.metrics import OcppMetrics
 from ocpp_server.payloads import dumps, to_camel, to_snake
@@ -34,28 +39,34 @@ from ocpp_server.validation import validate
 logger = structlog.get_logger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+Handler = Callable[..., Coroutine[Any, Any, Any]]
 
+# Where handles() marks a handler with the action it answers.
+_ACTION_MARK = "ocpp_action"
 # Handlers whose use case already moves last_seen_at.
 _WRITES_LAST_SEEN = frozenset({"Heartbeat", "BootNotification", "StatusNotification"})
 
 
-_HANDLERS: dict[type, dict[str, Callable[..., Any]]] = {}
-
-
-def handlers_of(cls: type) -> dict[str, Callable[..., Any]]:
-    """Each action's handler function, found once per class (the package maps bound methods per connection)."""
-    found = _HANDLERS.get(cls)
-    if found is None:
-        routes = create_route_map(cls)
-        found = _HANDLERS[cls] = {
-            getattr(action, "value", action): r["_on_action"] for action, r in routes.items() if "_on_action" in r
-        }
-    return found
-
-
 def handles(action: str) -> Callable[[F], F]:
-    """ocpp.routing.on with a type: a handler takes the payload's fields as snake_case keyword arguments."""
-    return cast(Callable[[F], F], on(action))
+    """Mark a ChargePoint method as the handler of `action` (an Action enum member or its name): it takes the
+    payload's fields as snake_case keyword arguments and returns the version's call_result dataclass."""
+    name = str(getattr(action, "value", action))
+
+    def mark(handler: F) -> F:
+        setattr(handler, _ACTION_MARK, name)
+        return handler
+
+    return mark
+
+
+class ChargerCallError(Exception):
+    """The charger answered one of our CALLs with a CALLERROR."""
+
+    def __init__(self, code: str, description: str, details: Any) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+        self.details = details
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,24 +80,33 @@ class SessionContext:
     read_settings_after_boot: bool = True
 
 
-class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
-    _ocpp_version: str
-    senders: Senders  # the commands this version can send
+class BaseChargePoint:
+    """One charger's OCPP-J conversation on one connection."""
 
-    def __init__(self, context: SessionContext, connection: JournaledConnection, response_timeout: float) -> None:
-        super().__init__(context.identity.charge_point_id, connection, response_timeout=response_timeout)
-        self.route_map: dict[str, Any] = {}  # unused: _dispatch routes through the class's handlers_of()
-        self._handlers = handlers_of(type(self))
+    version: ClassVar[str]
+    senders: ClassVar[Senders]  # the commands this version can send
+    results: ClassVar[ModuleType]  # the version's call_result module: our CALL's answer as its dataclass
+    handlers: ClassVar[dict[str, Handler]] = {}  # action -> handler, built once per class
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found = dict(cls.handlers)
+        for member in vars(cls).values():
+            action = getattr(member, _ACTION_MARK, None)
+            if action is not None:
+                found[action] = member
+        cls.handlers = found
+
+    def __init__(self, context: SessionContext, connection: JournaledConnection) -> None:
         self.ctx = context
+        self._connection = connection
         self._last_touch = time.monotonic()
-        self.log = logger.bind(charge_point_id=context.identity.charge_point_id, ocpp_version=self._ocpp_version)
+        self.log = logger.bind(charge_point_id=context.identity.charge_point_id, ocpp_version=self.version)
         self._after_reply: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._background: set[asyncio.Task[None]] = set()
         self._reading_settings = False  # one settings read at a time, however often the charger boots
-
-    @property
-    def version(self) -> str:
-        return self._ocpp_version
+        self._calling = asyncio.Lock()  # OCPP-J: one CALL of ours waits for its answer at a time
+        self._awaited: tuple[str, asyncio.Future[Frame]] | None = None  # that CALL's uniqueId and answer
 
     @property
     def charger_id(self) -> UUID:
@@ -102,27 +122,18 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
     def now_text(self) -> str:
         return self.ctx.deps.clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-    async def route_message(self, raw_msg: str) -> None:
-        """Replaces the package's routing, which drops frames it cannot parse without answering."""
-        await self.route_frame(parse_frame(raw_msg))
-
     async def route_frame(self, frame: Frame) -> None:
         """Answer a CALL, hand an answer to the call() waiting for it; a faulty frame gets its CALLERROR."""
         if frame.fault is not None:
             await self._send_error(frame.unique_id, errors.for_fault(frame.fault, self.version, frame.cause))
-        elif frame.message_type is not OcppMessageType.CALL:
-            # call() holds the lock while it waits: an answer arriving outside one is stale (logged, then
-            # dropped), and a charger sending them unasked cannot grow the queue.
-            if not self._call_lock.locked():
-                return
-            if frame.message_type is OcppMessageType.CALL_RESULT:
-                self._response_queue.put_nowait(CallResult(frame.unique_id, frame.payload))
-            else:
-                code, description, details = frame.error or ("", "", {})
-                self._response_queue.put_nowait(CallError(frame.unique_id, code, description, details))
-        else:
+        elif frame.message_type is OcppMessageType.CALL:
             await self._answer(Call(frame.unique_id, frame.action, frame.payload))
             await self._touch(frame.action)
+        else:
+            # An answer to anything but the CALL waiting (stale, or sent unasked) was logged and is dropped.
+            awaited = self._awaited
+            if awaited is not None and awaited[0] == frame.unique_id and not awaited[1].done():
+                awaited[1].set_result(frame)
 
     async def _answer(self, call: Call) -> None:
         started = time.perf_counter()
@@ -141,7 +152,7 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
             await self._send_error(call.unique_id, reply)
         else:
             frame = Frame(OcppMessageType.CALL_RESULT, call.unique_id, None, reply)
-            await self._connection.send_frame(frame, dumps([CallResult.message_type_id, call.unique_id, reply]))
+            await self._connection.send_frame(frame, dumps([CALL_RESULT, call.unique_id, reply]))
         self._start_after_reply()
 
     def after_reply(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -198,20 +209,46 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
         the schema (e.g. FormatViolation), is its status."""
         try:
             return await self.sender(command).send(self, command)
+        except ChargerCallError as error:
+            self.log.warning("command answered with a CALLERROR", command=command.name, error=str(error))
+            return CommandAnswer(error.code)
         except OCPPError as error:
-            self.log.warning("command answered with an error", command=command.name, error=str(error))
-            return CommandAnswer(str(getattr(error, "code", type(error).__name__)))
+            self.log.warning("command answered outside its schema", command=command.name, error=str(error))
+            return CommandAnswer(str(error.code))
+
+    async def call(self, request: Any) -> Any:
+        """Send one of the version's call dataclasses as a CALL and return its answer as the matching call_result
+        dataclass. Raises ChargerCallError for a CALLERROR, OCPPError for an answer outside its schema. Waits as
+        long as the caller lets it: the session puts its command timeout around it."""
+        action = type(request).__name__
+        payload = to_camel(request)
+        await validate(Call("", action, payload), self.version)  # our own request is wrong: our bug
+        async with self._calling:
+            unique_id = str(uuid4())
+            answer: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+            self._awaited = (unique_id, answer)
+            try:
+                frame = Frame(OcppMessageType.CALL, unique_id, action, payload)
+                await self._connection.send_frame(frame, dumps([CALL, unique_id, action, payload]))
+                reply = await answer
+            finally:
+                self._awaited = None
+        if reply.error is not None:
+            code, description, details = reply.error
+            raise ChargerCallError(str(code), str(description), details)
+        await validate(CallResult(unique_id, reply.payload, action), self.version)
+        return getattr(self.results, action)(**to_snake(reply.payload))
 
     async def _dispatch(self, call: Call) -> dict[str, Any] | CallErrorReply:
         """The answer's payload: the call checked against its schema, handled, the answer checked against its own."""
-        handler = self._handlers.get(call.action)
+        handler = self.handlers.get(call.action)
         if handler is None:
             return errors.unknown_action(call.action, is_known_action(call.action, self.version))
-        validate(call, self.version)
+        await validate(call, self.version)
         response = await handler(self, **to_snake(call.payload))
         payload: dict[str, Any] = to_camel(response)
         try:
-            validate(CallResult(call.unique_id, payload, call.action), self.version)
+            await validate(CallResult(call.unique_id, payload, call.action), self.version)
         except OCPPError as error:  # our own answer is wrong: our bug, an InternalError, not the charger's fault
             raise RuntimeError(f"invalid answer to {call.action}: {error}") from error
         return payload
@@ -231,7 +268,7 @@ class BaseChargePoint(OcppChargePoint):  # type: ignore[misc]
 
     async def _send_error(self, unique_id: str, reply: CallErrorReply) -> None:
         self.ctx.metrics.call_errors.labels(reply.code).inc()
-        message = [CallError.message_type_id, unique_id, reply.code, reply.description, reply.details]
+        message = [CALL_ERROR, unique_id, reply.code, reply.description, reply.details]
         # Logged from what is sent, not parsed back: an echoed over-long uniqueId would read as a faulty frame.
         payload = {"errorCode": reply.code, "errorDescription": reply.description, "errorDetails": reply.details}
         error = (reply.code, reply.description, reply.details)

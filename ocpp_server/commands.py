@@ -44,9 +44,9 @@ class Senders:
 
 
 async def ask(cp: Any, request: Any) -> Any:
-    """Send the CALL and return its typed answer; a CALLERROR raises its OCPPError (its code becomes the status:
+    """Send the CALL and return its typed answer; a CALLERROR raises (its code becomes the status:
     BaseChargePoint.execute)."""
-    return await cp.call(request, suppress=False)
+    return await cp.call(request)
 
 
 def status_of(answer: Any) -> str:

@@ -13,7 +13,7 @@ import structlog
 from domain.ids import Clock, new_id
 from domain.model import LogDirection, OcppLogEntry, OcppMessageType
 from domain.ports import FrameJournal
-from ocpp_server.frames import Frame, decode, parse_frame
+from ocpp_server.frames import Frame, parse_frame
 from ocpp_server.metrics import OcppMetrics
 
 logger = structlog.get_logger(__name__)
@@ -65,11 +65,6 @@ class JournaledConnection:
         self._metrics = metrics
         self._from_charger = _Pending()  # the charger's CALLs, answered by us
         self._to_charger = _Pending()  # our CALLs, answered by the charger
-
-    async def recv(self) -> str:
-        text = decode(await self._wire.recv())
-        self._record(LogDirection.FROM_CHARGER, parse_frame(text))
-        return text
 
     async def recv_frame(self) -> Frame:
         """The next frame, parsed once: the log and the routing share it."""

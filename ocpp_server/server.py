@@ -17,7 +17,6 @@ from websockets.typing import Subprotocol
 
 from domain.services.deps import Deps
 from ocpp_server.call_budget import CallBudget
-from ocpp_server.charge_point import handlers_of
 from ocpp_server.client_address import ClientAddresses, IpNetwork
 from ocpp_server.handshake import Handshake
 from ocpp_server.metrics import OcppMetrics
@@ -129,7 +128,7 @@ class OcppServer:
         if self._server is not None:
             return
         for version, charge_point in CHARGE_POINTS.items():  # not on the first charger's calls
-            precompile(version, list(handlers_of(charge_point)))
+            precompile(version, list(charge_point.handlers))
         self._server = await self._listen(self._port, None)
         if self._tls is not None:
             self._tls_server = await self._listen(self._tls_port, self._tls)

@@ -60,8 +60,7 @@ class ChargerSession:
         self._call_budget = call_budget  # None: no limit on the charger's CALLs
         self._connection = JournaledConnection(TextFrames(websocket), identity, deps.journal, deps.clock, metrics)
         context = SessionContext(deps, identity, metrics, heartbeat_interval, read_settings_after_boot)
-        # The package's own response timeout is a fallback; command() enforces ours.
-        self._charge_point = CHARGE_POINTS[version](context, self._connection, response_timeout=command_timeout + 5)
+        self._charge_point = CHARGE_POINTS[version](context, self._connection)
         self._closed = asyncio.Event()
         self._connection_id: UUID | None = None  # set once the connection is recorded
         self._moved = False  # closed because the charger connected to another process
@@ -233,5 +232,5 @@ class ChargerSession:
             )
         try:
             return sending.result()
-        except (ConnectionClosed, TimeoutError):
+        except ConnectionClosed:
             raise Unavailable(f"charger {self.charge_point_id} disconnected before answering {action}") from None

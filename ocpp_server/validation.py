@@ -1,10 +1,11 @@
 """The ocpp package's JSON schemas, compiled once per (version, action, direction) and run in-line.
 
-The package validates with jsonschema's Draft4Validator on a thread pool, twice per call. Here the same schema
-files are compiled by fastjsonschema into plain Python functions: read as Draft 4 (as the package reads them,
-whatever their `$schema` says), no `format` checks (Draft4Validator runs none without a format checker), no
-defaults written into the payload. A payload that fails is handed to the package's own validator, so the
-CALLERROR code and cause are exactly the package's, first error and all; the fast path only decides "valid".
+The package validates with jsonschema's Draft4Validator on a thread pool. Here the same schema files are
+compiled by fastjsonschema into plain Python functions, run in-line: read as Draft 4 (as the package reads
+them, whatever their `$schema` says), no `format` checks (Draft4Validator runs none without a format checker),
+no defaults written into the payload. Only a payload that fails is handed to the package's public
+`validate_payload`, so the CALLERROR code and cause are exactly the package's, first error and all; the fast
+path only decides "valid". The three 1.6 actions whose floats the package reads as decimals go to it always.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import fastjsonschema
 import ocpp
 from ocpp.messages import Call, CallResult
-from ocpp.messages import _validate_payload as package_validate
+from ocpp.messages import validate_payload as package_validate
 
 _SCHEMAS = Path(ocpp.__file__).parent
 _DRAFT4 = "http://json-schema.org/draft-04/schema#"
@@ -30,16 +31,16 @@ Check = Callable[[Any], Any]
 _compiled: dict[tuple[str, str, str], Check | None] = {}
 
 
-def validate(message: Call | CallResult, version: str) -> None:
+async def validate(message: Call | CallResult, version: str) -> None:
     """Raise the package's OCPPError for a payload its schema refuses; return quietly otherwise."""
     check = _checker(version, "call" if isinstance(message, Call) else "result", message.action)
-    if check is None:
-        package_validate(message, version)
-        return
-    try:
-        check(message.payload)
-    except fastjsonschema.JsonSchemaException:
-        package_validate(message, version)  # raises, with the package's code and cause
+    if check is not None:
+        try:
+            check(message.payload)
+            return
+        except fastjsonschema.JsonSchemaException:
+            pass
+    await package_validate(message, version)  # raises, with the package's code and cause
 
 
 def _checker(version: str, direction: str, action: str) -> Check | None:

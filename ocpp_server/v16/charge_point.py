@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from ocpp.v16 import call, call_result
+from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
 
 from domain.commands import (
@@ -37,9 +37,8 @@ def _id_tag_info(status: AuthorizationStatus) -> dict[str, str]:
 
 
 class ChargePoint16(BaseChargePoint):
-    _call = call
-    _call_result = call_result
-    _ocpp_version = "1.6"
+    version = "1.6"
+    results = call_result
     senders = SENDERS
 
     @handles(Action.boot_notification)

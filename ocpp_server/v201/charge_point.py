@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpp.v201 import call, call_result
+from ocpp.v201 import call_result
 from ocpp.v201.enums import (
     Action,
     DataTransferStatusEnumType,
@@ -34,9 +34,8 @@ def token_of(id_token: dict[str, Any] | None) -> Token | None:
 
 
 class ChargePoint201(BaseChargePoint):
-    _call = call
-    _call_result = call_result
-    _ocpp_version = "2.0.1"
+    version = "2.0.1"
+    results = call_result
     senders = SENDERS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -75,8 +75,6 @@ class Central:
         identity = websocket.request.path.rsplit("/", 1)[-1] if websocket.request else "?"
         kind = CentralV16 if websocket.subprotocol == "ocpp1.6" else CentralV201
         station = kind(identity, _Recording(websocket, self), self)
-        for action in self.unimplemented:
-            del station.route_map[action]
         self.stations[identity] = station
         self.connected.set()
         with contextlib.suppress(ConnectionClosed):
@@ -91,12 +89,17 @@ class _Recording:
         self._central = central
 
     async def recv(self) -> str:
-        raw = await self._websocket.recv()
-        message = json.loads(raw)
-        self._central.frames.append(("in", message))
-        if message[0] == 2 and message[2] == self._central.drop_on:
-            await self._websocket.close()
-        return str(raw)
+        while True:
+            raw = await self._websocket.recv()
+            message = json.loads(raw)
+            self._central.frames.append(("in", message))
+            if message[0] == 2 and message[2] == self._central.drop_on:
+                await self._websocket.close()
+            if message[0] == 2 and message[2] in self._central.unimplemented:
+                # Answered here, never routed: as a central system that does not implement the action.
+                await self.send(json.dumps([4, message[1], "NotImplemented", f"{message[2]} is not implemented", {}]))
+                continue
+            return str(raw)
 
     async def send(self, raw: str) -> None:
         self._central.frames.append(("out", json.loads(raw)))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, CallResult, _validate_payload
+from ocpp.messages import Call, CallResult, validate_payload
 from ocpp.v16 import call_result
 from ocpp.v16.enums import RegistrationStatus
 from ocpp.v201 import datatypes
@@ -34,27 +34,27 @@ CALLS = [
 ]
 
 
-def _outcome(check: Any, message: Call, version: str) -> tuple[str, str, str] | None:
+async def _outcome(check: Any, message: Call, version: str) -> tuple[str, str, str] | None:
     try:
-        check(message, version)
+        await check(message, version)
     except OCPPError as error:
         return type(error).__name__, error.code, str(error.details.get("cause"))
     return None
 
 
 @pytest.mark.parametrize(("version", "action", "payload"), CALLS)
-def test_validation_matches_the_package(version: str, action: str, payload: Any) -> None:
+async def test_validation_matches_the_package(version: str, action: str, payload: Any) -> None:
     ours, theirs = Call("1", action, payload), Call("1", action, payload)
-    assert _outcome(validate, ours, version) == _outcome(_validate_payload, theirs, version)
+    assert await _outcome(validate, ours, version) == await _outcome(validate_payload, theirs, version)
     assert ours.payload == payload  # no defaults written into the charger's payload
 
 
-def test_answers_are_checked_too() -> None:
+async def test_answers_are_checked_too() -> None:
     good = CallResult("1", {"idTagInfo": {"status": "Accepted"}}, "Authorize")
     bad = CallResult("1", {"idTagInfo": {"status": "Maybe"}}, "Authorize")
-    validate(good, "1.6")
+    await validate(good, "1.6")
     with pytest.raises(OCPPError):
-        validate(bad, "1.6")
+        await validate(bad, "1.6")
 
 
 @pytest.mark.parametrize(
