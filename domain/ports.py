@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 from uuid import UUID
 
 from domain.charger_commands import ChargerCommand, CommandAnswer, LocalListEntry
@@ -377,41 +377,4 @@ class FailureThrottle(Protocol):
 
     async def forgive(self, key: str) -> None:
         """Take back one counted attempt: the credential was right, or the attempt was refused unchecked."""
-        ...
-
-
-# --- the cluster: several processes, each holding some chargers' connections ---
-
-
-class Presence(Protocol):
-    """Which process (node) holds which charger's connection: a lease per charger that lapses unless refreshed."""
-
-    async def claim(self, charge_point_id: str, node_id: str, ttl: float) -> str | None:
-        """Take the charger, whoever held it; returns the previous holder."""
-        ...
-
-    async def refresh(self, charge_point_id: str, node_id: str, ttl: float) -> bool:
-        """Extend the lease; False when the node no longer holds it."""
-        ...
-
-    async def release(self, charge_point_id: str, node_id: str) -> bool:
-        """End the lease if the node still holds it."""
-        ...
-
-    async def holder(self, charge_point_id: str) -> str | None: ...
-
-
-CommandHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
-
-
-class CommandChannel(Protocol):
-    """Request/reply between nodes; payloads and replies are JSON objects."""
-
-    async def request(self, node_id: str, payload: dict[str, Any], timeout: float) -> dict[str, Any]:  # noqa: ASYNC109
-        """The node's reply. Raises Unavailable when no process serves the node, TimeoutError when no reply
-        comes within `timeout` seconds, and the domain error the node's handler raised."""
-        ...
-
-    async def serve(self, node_id: str, handler: CommandHandler) -> None:
-        """Answer the node's requests with `handler` from now on."""
         ...

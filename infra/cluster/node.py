@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 import structlog
 
-from domain.ports import CommandChannel, Presence, UnitOfWorkFactory
+from domain.ports import UnitOfWorkFactory
+from infra.cluster.ports import CommandChannel, Presence
 from infra.cluster.routing import LocalChargers, RoutedChargerCommands
 
 logger = structlog.get_logger(__name__)

@@ -8,7 +8,8 @@ from uuid import UUID
 from domain.charger_commands import ChargerCommand, CommandAnswer, from_wire, to_wire
 from domain.errors import Invalid, NotFound, Unavailable
 from domain.model import Charger
-from domain.ports import CommandChannel, Presence, UnitOfWorkFactory
+from domain.ports import UnitOfWorkFactory
+from infra.cluster.ports import CommandChannel, Presence
 
 # A request to run a charger command (domain.charger_commands, as to_wire spells it) on the holder.
 COMMAND_OP = "charger_command"

@@ -1,7 +1,7 @@
 """Event buses (memory, redis), chosen by URL; the Redis driver is imported only when Redis is used.
 
 Also here, for the cluster: presence (which node holds which charger) and commands to a node, the
-implementations of domain.ports.Presence and domain.ports.CommandChannel (see infra/cluster/).
+implementations of infra.cluster.ports.Presence and infra.cluster.ports.CommandChannel (see infra/cluster/).
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ from domain.charger_commands import (
 )
 from domain.errors import Invalid, Unavailable
 from domain.model import Charger
-from domain.ports import CommandHandler
 from infra.cluster import ClusterNode
 from infra.cluster.node import HANDED_OVER
+from infra.cluster.ports import CommandHandler
 from infra.pubsub.presence import MemoryPresence
 from tests.unit.conftest import World
 
