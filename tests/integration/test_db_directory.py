@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, insert, select
 
+from domain.errors import Unavailable
 from domain.ids import new_id
 from domain.model import ApiRole, ConnectionState, PairingSession, Principal
 from domain.model.tenants import ApiKey
-from domain.ports import Directory, FrameJournal
 from domain.queries import ChargerLogin, RecordedConnection
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
@@ -17,12 +18,6 @@ from infra.db.frame_journal import BatchedFrameJournal
 from infra.db.tables import ocpp_log_dead_letters
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
 from tests.databases import T0, RecordingBus, Seed, a_log_entry
-
-
-def test_the_adapters_satisfy_the_ports(directory: SqlDirectory, database: Database) -> None:
-    port: Directory = directory
-    journal: FrameJournal = BatchedFrameJournal(database, RecordingBus())
-    assert port is not None and journal is not None
 
 
 async def test_tenants_and_api_keys(seed: Seed, directory: SqlDirectory) -> None:
@@ -123,9 +118,18 @@ async def test_purge_deletes_old_logs_in_every_tenant(
     assert await directory.purge_logs(T0) == 2
 
 
-async def test_ping(directory: SqlDirectory, database: Database) -> None:
-    await directory.ping()
-    await database.ping()
+async def test_ping_passes_while_the_database_answers_and_says_unavailable_when_it_does_not(
+    directory: SqlDirectory, database: Database
+) -> None:
+    assert await directory.ping() is None
+    assert await database.ping() is None
+    # A port nothing listens on: refused at once, whichever database the suite runs on.
+    unreachable = Database("postgresql+asyncpg://postgres@127.0.0.1:1/autocharge")
+    try:
+        with pytest.raises(Unavailable):
+            await unreachable.ping()
+    finally:
+        await unreachable.dispose()
 
 
 async def test_recorded_connections_lists_connected_chargers_of_every_tenant_last_seen_before(
