@@ -9,11 +9,8 @@ from uuid import UUID
 from domain.commands import AddVehicle, CreateUser, RegisterCharger
 from domain.ids import new_id
 from domain.model import (
-    AuthorizationStatus,
     Charger,
-    LogDirection,
     OcppLogEntry,
-    OcppMessageType,
     Transaction,
     TransactionOrigin,
     User,
@@ -21,6 +18,7 @@ from domain.model import (
 )
 from domain.services import chargers, users, vehicles
 from tests.api.harness import Api
+from tests.builders import a_log_entry, a_transaction
 
 
 async def user(api: Api, email: str = "driver@example.com", tenant: UUID | None = None) -> User:
@@ -42,16 +40,13 @@ async def charger(api: Api, cpid: str = "CP-1", tenant: UUID | None = None, conn
 
 async def transaction(api: Api, charger: Charger, car: Vehicle, minutes: int = 0) -> Transaction:
     """A session of `car` on `charger`, started `minutes` after the clock's now, stored as it is."""
-    made = Transaction(
-        id=new_id(),
-        tenant_id=charger.tenant_id,
-        charger_id=charger.id,
-        connector_id=1,
+    made = a_transaction(
+        charger,
+        0,
         ocpp_transaction_id=str(new_id()),
         start_key=str(new_id()),
         id_tag="VID:0A1B2C3D4E5F",
         origin=TransactionOrigin.AUTOCHARGE,
-        authorization=AuthorizationStatus.ACCEPTED,
         user_id=car.user_id,
         vehicle_id=car.id,
         started_at=api.clock() + timedelta(minutes=minutes),
@@ -64,14 +59,9 @@ async def transaction(api: Api, charger: Charger, car: Vehicle, minutes: int = 0
 
 
 def log_entry(api: Api, charger: Charger, action: str = "Authorize", payload: Any = None) -> OcppLogEntry:
-    return OcppLogEntry(
-        id=new_id(),
-        tenant_id=charger.tenant_id,
-        charger_id=charger.id,
-        charge_point_id=charger.charge_point_id,
+    return a_log_entry(
+        charger,
         timestamp=api.clock(),
-        direction=LogDirection.FROM_CHARGER,
-        message_type=OcppMessageType.CALL,
         unique_id="u-1",
         action=action,
         payload=payload if payload is not None else {"idTag": "VID:0A1B2C3D4E5F"},

@@ -6,11 +6,10 @@ import csv
 import io
 
 from domain.commands import StartTransaction, Token
-from domain.ids import new_id
-from domain.model import User
 from domain.services import transactions as transaction_service
 from tests.api import factories
 from tests.api.harness import ADMIN_B, READER_A, Api
+from tests.builders import a_user
 
 
 def rows(text: str) -> list[dict[str, str]]:
@@ -53,7 +52,7 @@ async def test_users_csv_has_tags_but_never_vehicles_or_identifiers(api: Api) ->
 async def test_users_csv_streams_every_page(api: Api) -> None:
     users = api.store.table("users")
     for n in range(1203):  # more than two pages of 500; stored directly, the use case is tested elsewhere
-        user = User(id=new_id(), tenant_id=api.tenant_a, email=f"u{n:04}@example.com", name="U", created_at=api.clock())
+        user = a_user(api.tenant_a, email=f"u{n:04}@example.com", created_at=api.clock())
         users[user.id] = user
     async with api.http.stream("GET", "/exports/users.csv", headers={"Authorization": f"Bearer {READER_A}"}) as resp:
         chunks = [chunk async for chunk in resp.aiter_text()]

@@ -15,11 +15,12 @@ from domain.errors import NotFound
 from domain.ids import new_id
 from domain.model import Charger
 from tests.api import factories
-from tests.api.harness import Api, FakeClock
+from tests.api.harness import Api
+from tests.builders import a_charger
 
 
-def a_charger(name: str) -> Charger:
-    return Charger(id=new_id(), tenant_id=new_id(), charge_point_id=name, name=name, created_at=FakeClock()())
+def a_named_charger(name: str) -> Charger:
+    return a_charger(new_id(), charge_point_id=name, name=name)
 
 
 class Counting:
@@ -37,7 +38,7 @@ def name(charger: Charger) -> str:
 
 
 async def test_a_primed_entity_comes_back_at_once_without_a_batch() -> None:
-    charger = a_charger("CP-1")
+    charger = a_named_charger("CP-1")
     load = Counting(charger)
     loader: DataLoader[UUID, Charger | None] = DataLoader(load)
     loader.prime(charger.id, charger)
@@ -46,7 +47,7 @@ async def test_a_primed_entity_comes_back_at_once_without_a_batch() -> None:
 
 
 async def test_an_entity_not_yet_loaded_is_awaited_then_held() -> None:
-    charger = a_charger("CP-1")
+    charger = a_named_charger("CP-1")
     load = Counting(charger)
     loader: DataLoader[UUID, Charger | None] = DataLoader(load)
     pending = require_then(loader, charger.id, "charger", name)
@@ -68,7 +69,7 @@ async def test_a_missing_entity_is_not_found_either_way() -> None:
 
 
 async def test_without_a_cache_every_call_loads() -> None:
-    charger = a_charger("CP-1")
+    charger = a_named_charger("CP-1")
     load = Counting(charger)
     loader: DataLoader[UUID, Charger | None] = DataLoader(load, cache=False)
     for _ in range(2):

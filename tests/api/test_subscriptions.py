@@ -22,10 +22,11 @@ from domain.events import (
     pairing_topic,
 )
 from domain.ids import new_id
-from domain.model import AuthorizationStatus, Charger, Transaction, TransactionOrigin
+from domain.model import Charger, Transaction
 from tests.api import factories
 from tests.api.harness import ADMIN_A, QUEUE_SIZE, READER_A, Api
 from tests.api.wsclient import authorised_ws, graphql_ws
+from tests.builders import a_transaction
 
 CHARGER_STATUS = "subscription($c: ID) { chargerStatus(chargerId: $c) { id chargePointId autochargeSupported } }"
 LOGS = "subscription($c: ID!) { ocppLogs(chargerId: $c) { action payload chargerId } }"
@@ -43,16 +44,11 @@ async def subscribed(api: Api, tenant: UUID, topic: str, count: int = 1) -> None
 
 
 def transaction(charger: Charger, vehicle_id: UUID | None, meter: int) -> Transaction:
-    return Transaction(
-        id=new_id(),
-        tenant_id=charger.tenant_id,
-        charger_id=charger.id,
-        connector_id=1,
-        ocpp_transaction_id="1",
+    return a_transaction(
+        charger,
+        1,
         start_key=str(new_id()),
         id_tag="RFID1",
-        origin=TransactionOrigin.RFID,
-        authorization=AuthorizationStatus.ACCEPTED,
         vehicle_id=vehicle_id,
         started_at=charger.created_at,
         meter_start_wh=0,

@@ -12,7 +12,7 @@ import pytest
 from autocharge.main import Autocharge
 from domain.ids import new_id
 from domain.model import RfidTag, TransactionOrigin, TransactionStatus
-from tests.databases import T0, a_charger, a_transaction, a_user, a_vehicle, an_identifier
+from tests.builders import T0, a_charger, a_transaction, a_user, a_vehicle, an_identifier
 from tests.e2e.harness import TenantAccess, http_get
 
 USER_HEADER = ["id", "email", "name", "created_at", "rfid_tags"]

@@ -12,7 +12,7 @@ import pytest
 from autocharge.main import Autocharge
 from domain.ids import new_id, utcnow
 from domain.model import PairingSession, RfidTag
-from tests.databases import a_log_entry, a_transaction, an_identifier
+from tests.builders import a_log_entry, a_transaction, an_identifier
 from tests.e2e.harness import Api, TenantAccess, seeding
 
 # Each operation with its ID variables, named after what they point to in `World`.

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from autocharge.main import Autocharge
-from tests.databases import T0, a_charger, a_log_entry, a_transaction, a_user, a_vehicle
+from tests.builders import T0, a_charger, a_log_entry, a_transaction, a_user, a_vehicle
 from tests.e2e.harness import Api, TenantAccess
 
 ROWS = 60  # more than the default page

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import event
 
 from autocharge.main import Autocharge
-from tests.databases import a_charger, a_transaction, a_user, a_vehicle, an_identifier
+from tests.builders import a_charger, a_transaction, a_user, a_vehicle, an_identifier
 from tests.e2e.harness import TenantAccess
 
 VEHICLES = 500

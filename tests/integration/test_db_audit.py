@@ -18,7 +18,8 @@ from infra.db.audit import SqlAuditTrail
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import T0, Seed, a_user
+from tests.builders import T0, a_user
+from tests.databases import Seed
 
 
 def a_record(tenant_id: UUID, **arguments: object) -> audit.AuditRecord:

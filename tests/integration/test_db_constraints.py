@@ -11,7 +11,8 @@ from domain.ids import new_id
 from domain.model import IdentifierStatus, PairingSession, RfidTag, VehicleStatus
 from infra.db.engine import Database
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import T0, RecordingBus, Seed, a_transaction, a_user, a_vehicle, an_identifier
+from tests.builders import T0, a_transaction, a_user, a_vehicle, an_identifier
+from tests.databases import RecordingBus, Seed
 
 VID = "VID:0A1B2C3D4E5F"
 

@@ -17,7 +17,8 @@ from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
 from infra.db.tables import ocpp_log_dead_letters
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import T0, RecordingBus, Seed, a_log_entry
+from tests.builders import T0, a_log_entry
+from tests.databases import RecordingBus, Seed
 
 
 async def test_tenants_and_api_keys(seed: Seed, directory: SqlDirectory) -> None:

@@ -16,7 +16,8 @@ from infra.db.frame_journal import BatchedFrameJournal
 from infra.db.migrate import upgrade_database
 from infra.db.tables import ocpp_log_entries
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import RecordingBus, Seed, a_charger, a_log_entry, a_tenant
+from tests.builders import a_charger, a_log_entry, a_tenant
+from tests.databases import RecordingBus, Seed
 
 
 async def _stored(database: Database) -> int:

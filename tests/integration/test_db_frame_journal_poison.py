@@ -22,7 +22,8 @@ from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
 from infra.db.tables import ocpp_log_dead_letters, ocpp_log_entries
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import RecordingBus, Seed, a_charger, a_log_entry, a_tenant
+from tests.builders import a_charger, a_log_entry, a_tenant
+from tests.databases import RecordingBus, Seed
 from tests.integration.test_db_frame_journal import prepare
 
 JOURNAL = "infra.db.frame_journal"

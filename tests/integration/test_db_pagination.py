@@ -13,7 +13,8 @@ from domain.model import TransactionOrigin, VehicleStatus
 from domain.pagination import Page, PageRequest, encode_cursor
 from domain.queries import TransactionFilter
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import T0, Seed, a_transaction
+from tests.builders import T0, a_transaction
+from tests.databases import Seed
 
 
 async def _walk(fetch: Any, first: int) -> list[Page[Any]]:

@@ -24,7 +24,8 @@ from domain.queries import ChargingSummary, TransactionFilter
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import T0, RecordingBus, Seed, a_log_entry, a_transaction, a_user, an_identifier
+from tests.builders import T0, a_log_entry, a_transaction, a_user, an_identifier
+from tests.databases import RecordingBus, Seed
 
 VID = "VID:0A1B2C3D4E5F"
 

@@ -10,7 +10,8 @@ from domain.services.authorization import TokenFactsFromUnitOfWork
 from infra.db.engine import Database
 from infra.db.token_facts import SqlTokenFacts
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import Seed, a_transaction
+from tests.builders import a_transaction
+from tests.databases import Seed
 
 MAC, OTHER = "0A1B2C3D4E5F", "AABBCCDDEEFF"
 

@@ -13,7 +13,8 @@ from domain.ids import new_id
 from domain.model import ConnectionState, PairingSession, PairingStatus
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
-from tests.databases import T0, RecordingBus, Seed, a_charger
+from tests.builders import T0, a_charger
+from tests.databases import RecordingBus, Seed
 
 
 def test_the_factory_and_unit_satisfy_the_ports(uow_factory: SqlUnitOfWorkFactory) -> None:

@@ -35,6 +35,7 @@ from domain.model import (
     TransactionStatus,
 )
 from infra.pubsub import codec
+from tests.builders import a_charger
 
 _BERLIN = timezone(timedelta(hours=2))
 
@@ -162,7 +163,7 @@ def test_the_envelope_names_the_event_type(event: DomainEvent) -> None:
 
 def test_defaults_and_nones_round_trip() -> None:
     tenant_id = uuid4()
-    charger = Charger(id=uuid4(), tenant_id=tenant_id, charge_point_id="CP", name="n", created_at=datetime.now(UTC))
+    charger = a_charger(tenant_id)
     event = ChargerStatusChanged(tenant_id=tenant_id, change=ChargerChange.CONNECTED, charger=charger)
 
     assert_identical(codec.decode(codec.encode(event)), event)

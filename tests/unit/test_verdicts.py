@@ -24,7 +24,7 @@ from domain.events import (
 from domain.queries import VehicleTokenFacts
 from infra.pubsub.memory import MemoryEventBus
 from infra.verdicts import CachedTokenFacts, InvalidatingEventBus
-from tests.databases import a_charger, a_transaction
+from tests.builders import a_charger, a_transaction
 
 TOKEN, OTHER_TOKEN = "VID:0A1B2C3D4E5F", "VID:AABBCCDDEEFF"
 
