@@ -62,7 +62,7 @@ def create_app(
     limit_metrics = LimitMetrics(api_metrics.registry)
     schema = make_schema(bounds, rate_limiter=rate_limiter, metrics=limit_metrics)
     view = GraphQLView(schema, deps, api_metrics, principals, rate_limiter, limit_metrics)
-    exports = Exports(deps, rate_limiter, limit_metrics)
+    exports = Exports(deps, principals, rate_limiter, limit_metrics)
 
     ready_check = ready_check or deps.directory.ping
 

@@ -1,6 +1,9 @@
 """CSV exports, streamed page by page so memory stays flat however many rows there are.
 
-Same bearer keys as GraphQL; READ_ONLY keys may export. users.csv never carries vehicles, plates
+The API's rules, as GraphQL applies them: the same bearer keys through the same principal cache (its clock
+for expiry, each use recorded, a revocation heard at once), the same login throttle and per-key rate limit,
+timestamps without an offset read as UTC, and the domain's error codes (as JSON with the HTTP status that
+fits, since a CSV has no errors array). READ_ONLY keys may export. users.csv never carries vehicles, plates
 or identifiers: the back office hides them from exports for security.
 """
 
@@ -17,15 +20,15 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from api.auth import authenticate_throttled, bearer_key, client_address
+from api.auth import PrincipalCache, authenticate_throttled, bearer_key, client_address
 from api.limits import LimitMetrics, RateLimiter, retry_header
+from api.pagination import as_utc
 from domain.errors import DomainError, Invalid, RateLimited, Unauthenticated
 from domain.ids import parse_id
 from domain.model import Principal
 from domain.pagination import MAX_PAGE_SIZE, PageRequest
 from domain.queries import TransactionFilter
 from domain.services.deps import Deps
-from domain.services.tenants import authenticate
 
 log = structlog.get_logger(__name__)
 
@@ -83,9 +86,7 @@ def _moment(params: dict[str, str], name: str) -> datetime | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise Invalid(f"{name} {raw!r} is not an ISO-8601 timestamp") from None
-    if moment.tzinfo is None:
-        raise Invalid(f"{name} {raw!r} needs a UTC offset, e.g. 2026-01-01T00:00:00+00:00")
-    return moment
+    return as_utc(moment)
 
 
 class Exports:
@@ -93,15 +94,22 @@ class Exports:
     `rate_limiter` is given), like a GraphQL request: a locked-out caller costs no hashing at all."""
 
     def __init__(
-        self, deps: Deps, rate_limiter: RateLimiter | None = None, limit_metrics: LimitMetrics | None = None
+        self,
+        deps: Deps,
+        principals: PrincipalCache,
+        rate_limiter: RateLimiter | None = None,
+        limit_metrics: LimitMetrics | None = None,
     ) -> None:
         self.deps = deps
+        self._principals = principals
         self._rate_limiter = rate_limiter
         self._limit_metrics = limit_metrics
 
     async def _principal(self, request: Request) -> Principal:
         key = bearer_key(request.headers.get("authorization"))
-        principal = await authenticate_throttled(self._authenticate, self.deps.logins, key, client_address(request))
+        principal = await authenticate_throttled(
+            self._principals.authenticate, self.deps.logins, key, client_address(request)
+        )
         if principal is None or key is None:  # pragma: no cover - authenticate raises instead
             raise Unauthenticated("invalid API key")
         if self._rate_limiter is not None and (retry_after := await self._rate_limiter.hit(key)) is not None:
@@ -109,9 +117,6 @@ class Exports:
                 self._limit_metrics.refused.labels("rate").inc()
             raise RateLimited(self._rate_limiter.message(retry_after), retry_after)
         return principal
-
-    async def _authenticate(self, key: str | None) -> Principal:
-        return await authenticate(self.deps.directory, key)
 
     def _stream(self, rows: AsyncIterator[str], filename: str) -> StreamingResponse:
         headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}

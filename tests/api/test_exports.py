@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from domain.commands import StartTransaction, Token
+from domain.ids import new_id
+from domain.model import ApiRole
+from domain.model.tenants import ApiKey
+from domain.secrets import hash_api_key
 from domain.services import transactions as transaction_service
 from tests.api import factories
 from tests.api.harness import ADMIN_B, READER_A, Api
@@ -84,9 +89,29 @@ async def test_transactions_csv(api: Api) -> None:
 
 async def test_transactions_csv_bad_parameters_are_400(api: Api) -> None:
     headers = {"Authorization": f"Bearer {READER_A}"}
-    for params in ({"vehicleId": "nope"}, {"from": "yesterday"}, {"to": "2026-01-01T00:00:00"}):
+    for params in ({"vehicleId": "nope"}, {"from": "yesterday"}, {"to": "2026-13-01T00:00:00Z"}):
         response = await api.http.get("/exports/transactions.csv", headers=headers, params=params)
         assert response.status_code == 400, params
         assert response.json()["error"]["code"] == "VALIDATION"
     ok = await api.http.get("/exports/transactions.csv", headers=headers, params={"from": "2026-01-01T00:00:00Z"})
     assert ok.status_code == 200
+
+
+async def test_exports_check_a_key_through_the_apis_principal_cache_on_its_clock(api: Api) -> None:
+    key = ApiKey(
+        id=new_id(),
+        tenant_id=api.tenant_a,
+        role=ApiRole.READ_ONLY,
+        key_hash=hash_api_key("ak_expiring"),
+        prefix="ak_expiring",
+        created_at=api.clock(),
+        expires_at=api.clock() + timedelta(minutes=1),
+    )
+    await api.directory.add_api_key(key)
+    headers = {"Authorization": "Bearer ak_expiring"}
+    assert (await api.http.get("/exports/users.csv", headers=headers)).status_code == 200
+    api.clock.advance(120)
+    expired = await api.http.get("/exports/users.csv", headers=headers)
+    assert expired.status_code == 401
+    assert expired.json()["error"] == {"code": "UNAUTHENTICATED", "message": expired.json()["error"]["message"]}
+    assert "expired" in expired.json()["error"]["message"]
