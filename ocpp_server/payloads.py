@@ -43,12 +43,18 @@ def to_snake(data: Any) -> Any:
     return data
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def to_camel(data: Any) -> Any:
     """A handler's answer as a JSON payload: what snake_to_camel_case(remove_nones(serialize_as_dict(x)))
     makes, with enums as their values, built in one pass."""
-    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+    kind: type = type(data)
+    if kind in _PLAIN:  # most values: checked first, by exact type (an enum member is not one of these)
+        return data
+    if hasattr(kind, "__dataclass_fields__"):
         out = {}
-        for name, key in _field_names(type(data)):
+        for name, key in _field_names(kind):
             value = getattr(data, name)
             if value is not None:
                 out[key] = to_camel(value)
