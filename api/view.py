@@ -24,7 +24,7 @@ from api.html_headers import graphiql_policy, html_headers
 from api.limits import LimitMetrics, RateLimiter, limit_error, retry_header
 from api.metrics import ApiMetrics
 from api.operation_limits import authenticated
-from api.ws_refusals import ConnectionThrottled, TransportWSHandler
+from api.ws_refusals import ConnectionThrottled, LegacyWSHandler, TransportWSHandler
 from domain.errors import RateLimited
 from domain.services.deps import Deps
 
@@ -33,7 +33,9 @@ _GUARD = "api_key_guard"  # where a websocket's KeyGuard is kept, in the connect
 
 
 class GraphQLView(GraphQL[Context, None]):
-    graphql_transport_ws_handler_class = TransportWSHandler  # closes a throttled connection_init with 4429
+    # A throttled connection_init is closed with 4429 (graphql-transport-ws) or told RATE_LIMITED (graphql-ws).
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(
         self,

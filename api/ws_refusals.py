@@ -1,20 +1,26 @@
-"""graphql-transport-ws refusals told apart: a caller locked out by the login throttle is closed with 4429.
+"""Websocket refusals told apart: a caller locked out by the login throttle is not refused like a bad key.
 
-Strawberry closes a connection whose `on_ws_connect` raises ConnectionRejectionError with 4403 Forbidden, and
-offers no option for another code. Its view takes the class that speaks the protocol as a public class attribute
-(`graphql_transport_ws_handler_class`), so this handler lets the view raise ConnectionThrottled instead and closes
-with 4429, the code HTTP's 429 suggests (graphql-ws clients treat it as fatal: they do not retry at once).
+On graphql-transport-ws, strawberry closes a connection whose `on_ws_connect` raises ConnectionRejectionError
+with 4403 Forbidden, and offers no option for another code. Its view takes the classes that speak each protocol
+as public class attributes (`graphql_transport_ws_handler_class`, `graphql_ws_handler_class`), so these handlers
+let the view raise ConnectionThrottled instead: graphql-transport-ws closes with 4429, the code HTTP's 429
+suggests (graphql-ws clients treat it as fatal: they do not retry at once); the legacy graphql-ws protocol, which
+has no close codes of its own, answers connection_error with the code RATE_LIMITED and closes as for a bad key.
 """
 
 from __future__ import annotations
 
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionErrorMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage as LegacyConnectionInitMessage
 
 from api.context import Context
 from api.limits import retry_header
 
 TOO_MANY_REQUESTS = 4429
+INTERNAL_ERROR = 1011  # how strawberry closes any refused graphql-ws connection
 
 
 class ConnectionThrottled(Exception):
@@ -40,3 +46,18 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle_connection_init(message)
         except ConnectionThrottled as throttled:
             await self.websocket.close(code=TOO_MANY_REQUESTS, reason=throttled.reason)
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """Strawberry's graphql-ws handler, telling a throttled connection_init it is RATE_LIMITED."""
+
+    async def handle_connection_init(self, message: LegacyConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except ConnectionThrottled as throttled:
+            refusal: ConnectionErrorMessage = {
+                "type": "connection_error",
+                "payload": {"message": throttled.reason, "code": "RATE_LIMITED"},
+            }
+            await self.send_message(refusal)
+            await self.websocket.close(code=INTERNAL_ERROR, reason="")
