@@ -3,9 +3,13 @@
 On graphql-transport-ws, strawberry closes a connection whose `on_ws_connect` raises ConnectionRejectionError
 with 4403 Forbidden, and offers no option for another code. Its view takes the classes that speak each protocol
 as public class attributes (`graphql_transport_ws_handler_class`, `graphql_ws_handler_class`), so these handlers
-let the view raise ConnectionThrottled instead: graphql-transport-ws closes with 4429, the code HTTP's 429
-suggests (graphql-ws clients treat it as fatal: they do not retry at once); the legacy graphql-ws protocol, which
-has no close codes of its own, answers connection_error with the code RATE_LIMITED and closes as for a bad key.
+let the view raise ConnectionThrottled instead:
+
+- graphql-transport-ws closes with 4429, the code HTTP's 429 suggests; graphql-ws clients treat it as fatal, so
+  they do not retry at once (the protocol also closes a second connection_init with 4429, "Too many
+  initialisation requests": the reason tells the two apart);
+- the legacy graphql-ws protocol, which has no close codes of its own, answers connection_error with the code
+  RATE_LIMITED and closes as for a bad key.
 """
 
 from __future__ import annotations
