@@ -24,6 +24,7 @@ from api.html_headers import graphiql_policy, html_headers
 from api.limits import LimitMetrics, RateLimiter, limit_error, retry_header
 from api.metrics import ApiMetrics
 from api.operation_limits import authenticated
+from api.ws_refusals import ConnectionThrottled, LegacyWSHandler, TransportWSHandler
 from domain.errors import RateLimited
 from domain.services.deps import Deps
 
@@ -32,6 +33,10 @@ _GUARD = "api_key_guard"  # where a websocket's KeyGuard is kept, in the connect
 
 
 class GraphQLView(GraphQL[Context, None]):
+    # A throttled connection_init is closed with 4429 (graphql-transport-ws) or told RATE_LIMITED (graphql-ws).
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(
         self,
         schema: strawberry.Schema,
@@ -89,11 +94,15 @@ class GraphQLView(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws: the key in connection_init's payload, else the upgrade request's header.
 
+        A bad key is refused with 4403, a caller locked out by the login throttle with 4429 (api/ws_refusals.py).
         While the connection lives, a KeyGuard closes it (4403) when its key is revoked or expires.
         """
         key = key_from_params(context.connection_params) or bearer_key(context.connection.headers.get("authorization"))
         principal = await context.authenticate(key)
         if principal is None or key is None:
+            refused = context.auth_error
+            if isinstance(refused, RateLimited):
+                raise ConnectionThrottled(refused.retry_after)  # closes with 4429 Too many requests
             raise ConnectionRejectionError()  # closes with 4403 Forbidden, before any subscription runs
         if isinstance(context.connection, WebSocket):
             guard = KeyGuard(context.connection, key, principal, self.deps.bus, self.deps.directory, self.deps.clock)

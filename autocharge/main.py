@@ -26,6 +26,7 @@ from domain.services.deps import Deps
 from domain.services.login_throttle import LoginThrottle
 from infra.cluster import ClusterNode, redis_cluster
 from infra.db.audit import SqlAuditTrail
+from infra.db.dead_letters import SqlDeadLetters
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
@@ -130,6 +131,7 @@ class Autocharge:
             tokens=tokens,
             logins=logins,
             audit=SqlAuditTrail(self.database.session_factory),
+            dead_letters=SqlDeadLetters(self.database.session_factory),
         )
         self.ocpp = OcppServer(
             self.deps,

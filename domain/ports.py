@@ -30,6 +30,7 @@ from domain.model import (
     VehicleStatus,
 )
 from domain.model.audit import AuditEntry
+from domain.model.dead_letters import OcppDeadLetter
 from domain.model.tenants import ApiKey
 from domain.pagination import Page, PageRequest
 from domain.queries import (
@@ -308,6 +309,14 @@ class Directory(Protocol):
 
     async def ping(self) -> None:
         """Raise Unavailable when the database cannot be reached."""
+        ...
+
+
+class DeadLetters(Protocol):
+    """The OCPP frames the log set aside (written by the frame journal), read per tenant."""
+
+    async def page(self, tenant_id: UUID, request: PageRequest, charger_id: UUID | None) -> Page[OcppDeadLetter]:
+        """Newest set aside first; total_count filled when asked for."""
         ...
 
 

@@ -8,6 +8,7 @@ from domain.ids import Clock, utcnow
 from domain.ports import (
     AuditTrail,
     ChargerCommands,
+    DeadLetters,
     Directory,
     EventBus,
     FrameJournal,
@@ -30,3 +31,5 @@ class Deps:
     logins: LoginThrottle = field(default_factory=LoginThrottle.unlimited)
     # The audit log; without one (unit tests' fakes), mutations are not audited.
     audit: AuditTrail | None = None
+    # The OCPP frames the log set aside; without one (unit tests' fakes), there are none to read.
+    dead_letters: DeadLetters | None = None

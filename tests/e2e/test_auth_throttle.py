@@ -261,7 +261,7 @@ async def test_bad_keys_on_graphql_websocket_connection_init_are_counted_and_the
             with pytest.raises(Exception, match="4403"):
                 async with authorised_ws(url, f"ak_wsguess{n}-xxxxxxxxxxxxxxxxxxx"):
                     pass
-        with pytest.raises(Exception, match="4403"):
+        with pytest.raises(Exception, match="4429"):
             async with authorised_ws(url, acme.admin.key):  # a valid key, from the locked address
                 pass
 
