@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from autocharge.main import Autocharge
 from domain.model import LogDirection, OcppLogEntry, OcppMessageType
-from tests.databases import a_charger, a_log_entry, a_tenant
+from tests.builders import a_charger, a_log_entry, a_tenant
 from tests.e2e.harness import Api, TenantAccess, http_get
 
 LETTER = "id chargerId chargePointId timestamp failedAt direction messageType raw error"
