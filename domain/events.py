@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 from uuid import UUID
 
 from domain.model import Charger, OcppLogEntry, PairingSession, Transaction
+
+CHARGERS_TOPIC = "chargers"
+TRANSACTIONS_TOPIC = "transactions"
+API_KEYS_TOPIC = "api_keys"
+# What a presented vehicle token is judged on, beside chargers and transactions: its identifiers, their vehicles,
+# and whether a pairing session waits on a charger (a tenant-wide topic, unlike each session's own).
+TOKENS_TOPIC = "tokens"
 
 
 class ChargerChange(enum.StrEnum):
@@ -29,9 +37,7 @@ class ChargerStatusChanged:
     change: ChargerChange
     charger: Charger  # a snapshot as committed
 
-    @property
-    def topic(self) -> str:
-        return "chargers"
+    topic: ClassVar[str] = CHARGERS_TOPIC
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,9 +46,7 @@ class TransactionChanged:
     change: TransactionChange
     transaction: Transaction
 
-    @property
-    def topic(self) -> str:
-        return "transactions"
+    topic: ClassVar[str] = TRANSACTIONS_TOPIC
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,9 +76,7 @@ class ApiKeyRevoked:
     tenant_id: UUID
     key_id: UUID
 
-    @property
-    def topic(self) -> str:
-        return API_KEYS_TOPIC
+    topic: ClassVar[str] = API_KEYS_TOPIC
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,9 +88,7 @@ class IdentifierAdded:
     vehicle_id: UUID
     value: str
 
-    @property
-    def topic(self) -> str:
-        return TOKENS_TOPIC
+    topic: ClassVar[str] = TOKENS_TOPIC
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,9 +100,7 @@ class IdentifierRetired:
     vehicle_id: UUID
     value: str
 
-    @property
-    def topic(self) -> str:
-        return TOKENS_TOPIC
+    topic: ClassVar[str] = TOKENS_TOPIC
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,9 +108,7 @@ class VehicleRetired:
     tenant_id: UUID
     vehicle_id: UUID
 
-    @property
-    def topic(self) -> str:
-        return TOKENS_TOPIC
+    topic: ClassVar[str] = TOKENS_TOPIC
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,9 +120,7 @@ class ChargerPairingChanged:
     session_id: UUID
     waiting: bool
 
-    @property
-    def topic(self) -> str:
-        return TOKENS_TOPIC
+    topic: ClassVar[str] = TOKENS_TOPIC
 
 
 DomainEvent = (
@@ -150,13 +144,6 @@ EVENTS_INTERRUPTED = (
     "the connection to the event bus was lost and events may have been missed: subscribe again "
     "(and read the current state)"
 )
-
-CHARGERS_TOPIC = "chargers"
-TRANSACTIONS_TOPIC = "transactions"
-API_KEYS_TOPIC = "api_keys"
-# What a presented vehicle token is judged on, beside chargers and transactions: its identifiers, their vehicles,
-# and whether a pairing session waits on a charger (a tenant-wide topic, unlike each session's own).
-TOKENS_TOPIC = "tokens"
 
 
 def pairing_topic(session_id: UUID) -> str:
