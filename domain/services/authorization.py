@@ -38,6 +38,8 @@ from domain.services.concurrent_use import refuse_concurrent
 from domain.services.pairing import PairingRaceLost, capture
 from domain.services.suggestions import learn_from_tap
 
+_NO_FACTS = TokenFacts(autocharge_supported=True)  # for a vehicle token that is no identifier: nothing to read
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -80,10 +82,11 @@ def decide(token: Token, facts: TokenFacts, now: datetime, allow_capture: bool =
         evccid = parse_evccid(token.raw)
     except Invalid:
         return Decision(Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, token.raw))
-    return _decide_vehicle_token(evccid, facts, now, allow_capture)
+    return decide_vehicle_token(evccid, facts, now, allow_capture)
 
 
-def _decide_vehicle_token(evccid: Evccid, facts: TokenFacts, now: datetime, allow_capture: bool) -> Decision:
+def decide_vehicle_token(evccid: Evccid, facts: TokenFacts, now: datetime, allow_capture: bool = True) -> Decision:
+    """decide() for a vehicle token already parsed."""
     value = evccid.value
     mark = not facts.autocharge_supported
     captured = _capture(evccid, facts, now) if allow_capture else None
@@ -154,7 +157,7 @@ async def read_facts(uow: UnitOfWork, charger: Charger, token: Token, now: datet
     try:
         value = parse_evccid(token.raw).value
     except Invalid:
-        return TokenFacts(charger.autocharge_supported)  # decide() refuses it without facts
+        return _NO_FACTS  # decide() refuses it without looking
     pairing = await uow.pairing.waiting_on_charger(charger.id)
     return TokenFacts(
         charger.autocharge_supported,
@@ -236,11 +239,11 @@ async def _verdict_recording_nothing(
     transaction (begin, reads, commit), so a busy charger network costs the database a fifth of the round trips.
     """
     try:
-        value = parse_evccid(cmd.token.raw).value
+        evccid = parse_evccid(cmd.token.raw)
     except Invalid:
-        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, cmd.token.raw)
-    facts = await tokens.of_vehicle_token(tenant_id, cmd.charger_id, value)
+        return decide(cmd.token, _NO_FACTS, now).verdict
+    facts = await tokens.of_vehicle_token(tenant_id, cmd.charger_id, evccid.value)
     if facts is None:
         return None  # not this tenant's charger: the unit of work says NotFound
-    decision = decide(cmd.token, facts, now)
+    decision = decide_vehicle_token(evccid, facts, now)
     return decision.verdict if decision.records_nothing else None
