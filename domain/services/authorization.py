@@ -89,7 +89,7 @@ def decide_vehicle_token(evccid: Evccid, facts: TokenFacts, now: datetime, allow
     """decide() for a vehicle token already parsed."""
     value = evccid.value
     mark = not facts.autocharge_supported
-    captured = _capture(evccid, facts, now) if allow_capture else None
+    captured = _capture(evccid, facts, now) if allow_capture and facts.pairing is not None else None
     if evccid.ambiguity is not None:  # matches no vehicle, and is not worth listing as one to pair
         return Decision(Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, value), mark, captured)
     if captured is not None and captured.vehicle is not None and captured.status is PairingStatus.PAIRED:
