@@ -20,7 +20,7 @@ from api.limits import QueryLimits, RateLimiter
 from autocharge import jobs
 from autocharge.settings import Settings
 from domain.errors import Unavailable
-from domain.ports import ChargerCommands, EventBus, TokenFacts, UnitOfWorkFactory
+from domain.ports import ChargerCommands, EventBus, TokenFactsReader, UnitOfWorkFactory
 from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
 from domain.services.login_throttle import LoginThrottle
@@ -89,7 +89,7 @@ class Autocharge:
         self.journal = BatchedFrameJournal(self.database, self.bus, metrics_registry=self.metrics)
         self.frames_not_stored = 0  # set on exit: frames the journal could not store before the process ends
         self.registry = ConnectionRegistry()
-        tokens: TokenFacts = SqlTokenFacts(self.database)
+        tokens: TokenFactsReader = SqlTokenFacts(self.database)
         self.verdicts: CachedTokenFacts | None = None
         uow_bus: EventBus = self.bus
         if settings.verdict_cache_size:

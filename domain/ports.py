@@ -38,8 +38,8 @@ from domain.queries import (
     ChargingSummary,
     RecordedConnection,
     RevokedKey,
+    TokenFacts,
     TransactionFilter,
-    VehicleTokenFacts,
 )
 
 # --- repositories: every one is built for one tenant and can only see that tenant's rows ---
@@ -254,11 +254,11 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, tenant_id: UUID) -> UnitOfWork: ...
 
 
-class TokenFacts(Protocol):
+class TokenFactsReader(Protocol):
     """The read behind most Authorize requests, made without opening a unit of work."""
 
-    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> VehicleTokenFacts | None:
-        """The facts as of one moment (one statement, or one transaction); None for a charger not in the tenant."""
+    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> TokenFacts | None:
+        """A vehicle token's facts (`value` canonical) as of one moment; None for a charger not in the tenant."""
         ...
 
 

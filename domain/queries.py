@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.model import TransactionOrigin, TransactionStatus, Vehicle, VehicleIdentifier
+from domain.model import (
+    PairingSession,
+    RemoteStart,
+    TransactionOrigin,
+    TransactionStatus,
+    Vehicle,
+    VehicleIdentifier,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +66,18 @@ class RecordedConnection:
 
 
 @dataclass(frozen=True, slots=True)
-class VehicleTokenFacts:
-    """Everything deciding on a vehicle token at one charger depends on, read together."""
+class TokenFacts:
+    """Everything the rule for a token presented at a charger depends on (authorization.decide), read together.
+
+    A vehicle token fills `known` and `pairing`; an RFID token fills `remote_start`, `user_id` and
+    `active_vehicles`. The rule reads nothing else, so whoever fills this decides what the verdict sees.
+    """
 
     autocharge_supported: bool  # the charger is already known to read EVCCIDs
-    pairing_waiting: bool  # a pairing session waits on the charger: the token may be captured
-    known: list[tuple[VehicleIdentifier, Vehicle | None]]  # every identifier with this value, with its vehicle
-    in_use_on: UUID | None = None  # another charger with an active, accepted transaction of this token
+    in_use_on: UUID | None = None  # another charger with an ACTIVE, accepted transaction of this token
+    known: tuple[tuple[VehicleIdentifier, Vehicle | None], ...] = ()  # each identifier of the value, with its vehicle
+    pairing: PairingSession | None = None  # the session waiting on the charger: it may capture a vehicle token
+    pairing_vehicle: Vehicle | None = None  # the vehicle that session pairs
+    remote_start: RemoteStart | None = None  # the charger's unused, unexpired remote start with this RFID token
+    user_id: UUID | None = None  # the remote start's user, else the RFID tag's; None: an unknown tag
+    active_vehicles: tuple[UUID, ...] = ()  # that user's ACTIVE vehicles

@@ -1,20 +1,23 @@
 """Authorize's facts held in memory: filled on first use, dropped by the events that change them.
 
-`CachedTokenFacts` decorates the TokenFacts port, so the rules stay in domain/services/authorization.py and
-only the read is saved. Everything a verdict depends on is held, per tenant, charger and token: the token's
-identifiers and their vehicles, whether the charger reads EVCCIDs, whether a pairing session waits on it, and
-the charger where the token is charging now. Each is dropped by the event that changes it, from this process
-at once (`InvalidatingEventBus`) and from the others through the bus:
+`CachedTokenFacts` decorates the TokenFactsReader port, so the rule stays in domain/services/authorization.py
+(decide) and only the read is saved. Everything a verdict depends on is held, per tenant, charger and token: the
+token's identifiers and their vehicles, whether the charger reads EVCCIDs, the pairing session waiting on it and
+that session's vehicle, and the charger where the token is charging now. Each is dropped by the event that
+changes it, from this process at once (`InvalidatingEventBus`) and from the others through the bus:
 
 | fact | dropped by (topic) |
 | --- | --- |
 | identifiers and vehicles of a token | IdentifierAdded, IdentifierRetired of its value; VehicleRetired (tokens) |
-| a pairing session waits on the charger | ChargerPairingChanged (tokens) |
+| the pairing session waiting on the charger | ChargerPairingChanged (tokens) |
+| that session's vehicle | VehicleRetired (tokens) |
 | the charger reads EVCCIDs | ChargerStatusChanged UPDATED, or a snapshot that disagrees (chargers) |
 | the token charges on another charger | any TransactionChanged of that idTag (transactions) |
 
 Nothing else enters: of a user only the id (a vehicle never changes owner), and RFID tags are not held at all
-(an RFID Authorize is judged in a unit of work, with its remote starts and suggestions, as before).
+(an RFID Authorize is judged in a unit of work, with its remote starts and suggestions). Held facts only ever
+answer an Authorize that records nothing: a token a pairing session may capture, or one to record, is judged
+again on facts read in a unit of work.
 
 A tenant's facts are used only while its three subscriptions are confirmed and the bus is connected; when a
 subscription ends (the bus lost Redis, or the subscriber fell behind) they are all dropped and the next
@@ -49,8 +52,8 @@ from domain.events import (
     TransactionChanged,
     VehicleRetired,
 )
-from domain.ports import EventBus, Subscription, TokenFacts
-from domain.queries import VehicleTokenFacts
+from domain.ports import EventBus, Subscription, TokenFactsReader
+from domain.queries import TokenFacts
 from infra.pubsub import EventBusBackend
 
 logger = logging.getLogger(__name__)
@@ -81,7 +84,7 @@ class CachedTokenFacts:
 
     def __init__(
         self,
-        inner: TokenFacts,
+        inner: TokenFactsReader,
         bus: EventBusBackend,
         max_entries: int,
         max_age_seconds: float,
@@ -98,7 +101,7 @@ class CachedTokenFacts:
         self._max_age = max_age_seconds
         self._retry_seconds = retry_seconds
         self._clock = clock
-        self._entries: OrderedDict[_Key, tuple[VehicleTokenFacts, float]] = OrderedDict()
+        self._entries: OrderedDict[_Key, tuple[TokenFacts, float]] = OrderedDict()
         self._tenants: dict[UUID, _Tenant] = {}
         self._closed = False
         self.lookups = dict.fromkeys(_OUTCOMES, 0)
@@ -133,7 +136,7 @@ class CachedTokenFacts:
             and all(subscription.missed is None for subscription in tenant.subscriptions)
         )
 
-    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> VehicleTokenFacts | None:
+    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> TokenFacts | None:
         tenant = self._tenants.get(tenant_id) or self._watch(tenant_id)
         if not self._usable(tenant):
             if not self._bus.connected:
@@ -235,7 +238,7 @@ class CachedTokenFacts:
             self.forget(tenant_id, [event])
         return subscription.missed or "the subscription ended"
 
-    def _store(self, tenant: _Tenant, key: _Key, facts: VehicleTokenFacts, at: float) -> None:
+    def _store(self, tenant: _Tenant, key: _Key, facts: TokenFacts, at: float) -> None:
         _, charger_id, value = key
         self._entries[key] = (facts, at)
         self._entries.move_to_end(key)

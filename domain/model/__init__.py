@@ -2,7 +2,7 @@
 
 from domain.model.chargers import Charger, ChargerSetting, ConnectionState, Connector, UnrecognisedIdentifier
 from domain.model.logs import LogDirection, OcppLogEntry, OcppMessageType
-from domain.model.pairing import PairingFailure, PairingSession, PairingStatus
+from domain.model.pairing import Capture, PairingFailure, PairingSession, PairingStatus
 from domain.model.tenants import ApiKey, ApiRole, Principal, Tenant
 from domain.model.transactions import (
     AuthorizationStatus,
@@ -24,6 +24,7 @@ __all__ = [
     "ApiKey",
     "ApiRole",
     "AuthorizationStatus",
+    "Capture",
     "Charger",
     "ChargerSetting",
     "ConnectionState",

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from domain.model.vehicles import Vehicle
+
 
 class PairingStatus(enum.StrEnum):
     WAITING_FOR_VEHICLE = "WAITING_FOR_VEHICLE"
@@ -43,3 +45,13 @@ class PairingSession:
         self.status = status
         self.finished_at = now
         self.failure_reason = failure_reason
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """What a vehicle token presented on a charger does to the pairing session waiting there."""
+
+    session: PairingSession
+    vehicle: Vehicle | None  # the vehicle the session pairs (None only if EXPIRED before it was read)
+    status: PairingStatus  # PAIRED, or how it ended without pairing: EXPIRED, FAILED
+    failure: PairingFailure | None = None  # why it FAILED

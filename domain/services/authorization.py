@@ -1,4 +1,12 @@
-"""One set of authorization rules for OCPP 1.6 and 2.0.1: who may charge with the token a charger presents."""
+"""Who may charge with the token a charger presents, on OCPP 1.6 and 2.0.1: one rule over one read model.
+
+`decide()` is the rule, a pure function of the token and its `TokenFacts`: Autocharge or RFID, what the token
+does to a pairing session waiting on the charger, the vehicle a user with one active vehicle is charging, and
+ConcurrentTx. It answers with a verdict and what judging the token records. The facts come from the
+`TokenFactsReader` port in one statement (`authorize`'s read-only path, infra/db/token_facts.py, held in
+memory by infra/verdicts.py), or from the repositories of an open unit of work (`judge`, for StartTransaction,
+TransactionEvent and every Authorize that records something).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +17,28 @@ from uuid import UUID
 from domain.commands import Authorize, Token
 from domain.errors import Invalid
 from domain.events import ChargerChange
-from domain.identifiers import parse_evccid
+from domain.identifiers import Evccid, parse_evccid
 from domain.ids import Clock, utcnow
-from domain.model import AuthorizationStatus, Charger, RemoteStart, TransactionOrigin, Vehicle, VehicleIdentifier
-from domain.ports import TokenFacts, UnitOfWork, UnitOfWorkFactory
-from domain.queries import VehicleTokenFacts
+from domain.model import (
+    AuthorizationStatus,
+    Capture,
+    Charger,
+    PairingFailure,
+    PairingStatus,
+    RemoteStart,
+    TransactionOrigin,
+    Vehicle,
+    VehicleIdentifier,
+)
+from domain.ports import TokenFactsReader, UnitOfWork, UnitOfWorkFactory
+from domain.queries import TokenFacts
 from domain.services._common import found
 from domain.services.chargers import changed
-from domain.services.concurrent_use import check_concurrent, refuse_concurrent
+from domain.services.concurrent_use import refuse_concurrent
 from domain.services.pairing import PairingRaceLost, capture
 from domain.services.suggestions import learn_from_tap
+
+_NO_FACTS = TokenFacts(autocharge_supported=True)  # for a vehicle token that is no identifier: nothing to read
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,37 +58,72 @@ class Verdict:
         return self.status is AuthorizationStatus.ACCEPTED
 
 
-async def judge(uow: UnitOfWork, charger: Charger, token: Token, now: datetime, allow_capture: bool = True) -> Verdict:
-    """Decide on a token inside an open unit of work; records what it learns, the caller commits."""
-    if token.autocharge:
-        return await _judge_vehicle_token(uow, charger, token, now, allow_capture)
-    return await _judge_rfid(uow, charger, token.raw, now)
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A verdict, and what judging the token records (nothing, for nearly every Authorize of a paired car)."""
+
+    verdict: Verdict
+    mark_autocharge: bool = False  # the charger just proved it reads EVCCIDs
+    capture: Capture | None = None  # what the token does to the pairing session waiting on the charger
+    unrecognised: bool = False  # a vehicle token on no vehicle: listed as one to pair
+    tapped_by: UUID | None = None  # the user of a known RFID tag: suggested for a vehicle token refused just before
+
+    @property
+    def records_nothing(self) -> bool:
+        return not (self.mark_autocharge or self.capture or self.unrecognised or self.tapped_by)
 
 
-async def _judge_vehicle_token(
-    uow: UnitOfWork, charger: Charger, token: Token, now: datetime, allow_capture: bool
-) -> Verdict:
+def decide(token: Token, facts: TokenFacts, now: datetime, allow_capture: bool = True) -> Decision:
+    """The rule for a token presented at a charger whose facts are `facts`; `allow_capture=False` leaves a
+    waiting pairing session alone (a second pass after another process finished it)."""
+    if not token.autocharge:
+        return _decide_rfid(token.raw, facts)
     try:
         evccid = parse_evccid(token.raw)
     except Invalid:
-        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, token.raw)
-    if not charger.autocharge_supported:  # the charger just proved it reads EVCCIDs
-        charger.autocharge_supported = True
-        await uow.chargers.update(charger)
-        changed(uow, charger, ChargerChange.UPDATED)
-    if allow_capture:
-        await capture(uow, charger, evccid, now)
+        return Decision(Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, token.raw))
+    return decide_vehicle_token(evccid, facts, now, allow_capture)
+
+
+def decide_vehicle_token(evccid: Evccid, facts: TokenFacts, now: datetime, allow_capture: bool = True) -> Decision:
+    """decide() for a vehicle token already parsed."""
+    value = evccid.value
+    mark = not facts.autocharge_supported
+    captured = _capture(evccid, facts, now) if allow_capture and facts.pairing is not None else None
     if evccid.ambiguity is not None:  # matches no vehicle, and is not worth listing as one to pair
-        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
-    known = await uow.identifiers.by_value_with_vehicles(evccid.value)
-    verdict = _verdict_on_record(known, evccid.value)
-    if verdict is None:
-        await uow.unrecognised.record(charger.id, evccid.value, now)
-        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
-    return await check_concurrent(uow, charger.id, verdict)
+        return Decision(Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, value), mark, captured)
+    if captured is not None and captured.vehicle is not None and captured.status is PairingStatus.PAIRED:
+        vehicle = captured.vehicle
+        verdict = Verdict(
+            AuthorizationStatus.ACCEPTED, TransactionOrigin.AUTOCHARGE, value, vehicle.user_id, vehicle.id
+        )
+    else:
+        on_record = _verdict_on_record(facts.known, value)
+        if on_record is None:
+            invalid = Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, value)
+            return Decision(invalid, mark, captured, unrecognised=True)
+        verdict = on_record
+    return Decision(refuse_concurrent(verdict, facts.in_use_on), mark, captured)
 
 
-def _verdict_on_record(known: list[tuple[VehicleIdentifier, Vehicle | None]], value: str) -> Verdict | None:
+def _capture(evccid: Evccid, facts: TokenFacts, now: datetime) -> Capture | None:
+    """What the token does to the session waiting on the charger: pairs it, or ends it saying why not."""
+    session = facts.pairing
+    if session is None:
+        return None
+    if session.expires_at <= now:
+        return Capture(session, facts.pairing_vehicle, PairingStatus.EXPIRED)
+    vehicle = found(facts.pairing_vehicle, "vehicle", session.vehicle_id)
+    if not vehicle.is_active:
+        return Capture(session, vehicle, PairingStatus.FAILED, PairingFailure.VEHICLE_RETIRED)
+    if evccid.ambiguity is not None:  # stored, it would authorise every car that sends the same placeholder
+        return Capture(session, vehicle, PairingStatus.FAILED, PairingFailure.NOT_UNIQUE)
+    if any(identifier.is_active and identifier.vehicle_id != vehicle.id for identifier, _ in facts.known):
+        return Capture(session, vehicle, PairingStatus.FAILED, PairingFailure.IDENTIFIER_IN_USE)
+    return Capture(session, vehicle, PairingStatus.PAIRED)
+
+
+def _verdict_on_record(known: tuple[tuple[VehicleIdentifier, Vehicle | None], ...], value: str) -> Verdict | None:
     """The verdict on a vehicle token with identifiers on record; None when it has none."""
     for identifier, of_vehicle in known:
         if identifier.is_active:
@@ -82,34 +137,83 @@ def _verdict_on_record(known: list[tuple[VehicleIdentifier, Vehicle | None]], va
     return None
 
 
-async def _judge_rfid(uow: UnitOfWork, charger: Charger, id_tag: str, now: datetime) -> Verdict:
-    remote = await uow.remote_starts.pending(charger.id, id_tag, now)
+def _decide_rfid(id_tag: str, facts: TokenFacts) -> Decision:
+    # A user with exactly one active vehicle has it assigned to every session, Autocharge or not.
+    vehicle_id = facts.active_vehicles[0] if len(facts.active_vehicles) == 1 else None
+    remote = facts.remote_start
     if remote is not None:
-        vehicle_id = await only_active_vehicle(uow, remote.user_id)
-        return Verdict(
-            AuthorizationStatus.ACCEPTED, TransactionOrigin.REMOTE, id_tag, remote.user_id, vehicle_id, remote
-        )
-    tag = await uow.rfid_tags.by_tag(id_tag)
-    if tag is None:
-        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.RFID, id_tag)
-    await learn_from_tap(uow, charger.id, tag.user_id, now)
-    vehicle_id = await only_active_vehicle(uow, tag.user_id)
-    verdict = Verdict(AuthorizationStatus.ACCEPTED, TransactionOrigin.RFID, id_tag, tag.user_id, vehicle_id)
-    return await check_concurrent(uow, charger.id, verdict)
+        origin = TransactionOrigin.REMOTE
+        return Decision(Verdict(AuthorizationStatus.ACCEPTED, origin, id_tag, remote.user_id, vehicle_id, remote))
+    if facts.user_id is None:
+        return Decision(Verdict(AuthorizationStatus.INVALID, TransactionOrigin.RFID, id_tag))
+    verdict = Verdict(AuthorizationStatus.ACCEPTED, TransactionOrigin.RFID, id_tag, facts.user_id, vehicle_id)
+    return Decision(refuse_concurrent(verdict, facts.in_use_on), tapped_by=facts.user_id)
 
 
-async def only_active_vehicle(uow: UnitOfWork, user_id: UUID) -> UUID | None:
-    """A user with exactly one active vehicle has it assigned to every session, Autocharge or not."""
+async def read_facts(uow: UnitOfWork, charger: Charger, token: Token, now: datetime) -> TokenFacts:
+    """A token's facts at `charger`, read through the repositories of the open unit of work."""
+    if not token.autocharge:
+        return await _rfid_facts(uow, charger, token.raw, now)
+    try:
+        value = parse_evccid(token.raw).value
+    except Invalid:
+        return _NO_FACTS  # decide() refuses it without looking
+    pairing = await uow.pairing.waiting_on_charger(charger.id)
+    return TokenFacts(
+        charger.autocharge_supported,
+        in_use_on=await uow.transactions.in_use_elsewhere(value, charger.id),
+        known=tuple(await uow.identifiers.by_value_with_vehicles(value)),
+        pairing=pairing,
+        pairing_vehicle=None if pairing is None else await uow.vehicles.get(pairing.vehicle_id),
+    )
+
+
+async def _rfid_facts(uow: UnitOfWork, charger: Charger, id_tag: str, now: datetime) -> TokenFacts:
+    remote = await uow.remote_starts.pending(charger.id, id_tag, now)
+    if remote is not None:  # a remote start's one-off token never charges elsewhere: no need to look
+        user_id, in_use_on = remote.user_id, None
+    else:
+        tag = await uow.rfid_tags.by_tag(id_tag)
+        if tag is None:
+            return TokenFacts(charger.autocharge_supported)
+        user_id, in_use_on = tag.user_id, await uow.transactions.in_use_elsewhere(id_tag, charger.id)
     vehicles = await uow.vehicles.for_users([user_id], include_retired=False)
-    return vehicles[0].id if len(vehicles) == 1 else None
+    return TokenFacts(
+        charger.autocharge_supported,
+        in_use_on=in_use_on,
+        remote_start=remote,
+        user_id=user_id,
+        active_vehicles=tuple(vehicle.id for vehicle in vehicles),
+    )
+
+
+async def record(uow: UnitOfWork, charger: Charger, decision: Decision, now: datetime) -> None:
+    """Write what the decision records, in the open unit of work; the caller commits."""
+    if decision.mark_autocharge and not charger.autocharge_supported:
+        charger.autocharge_supported = True
+        await uow.chargers.update(charger)
+        changed(uow, charger, ChargerChange.UPDATED)
+    if decision.capture is not None:
+        await capture(uow, decision.capture, decision.verdict.id_tag, charger.id, now)
+    if decision.unrecognised:
+        await uow.unrecognised.record(charger.id, decision.verdict.id_tag, now)
+    if decision.tapped_by is not None:
+        await learn_from_tap(uow, charger.id, decision.tapped_by, now)
+
+
+async def judge(uow: UnitOfWork, charger: Charger, token: Token, now: datetime, allow_capture: bool = True) -> Verdict:
+    """Decide on a token inside an open unit of work and record what the decision records; the caller commits."""
+    decision = decide(token, await read_facts(uow, charger, token, now), now, allow_capture)
+    await record(uow, charger, decision, now)
+    return decision.verdict
 
 
 async def authorize(
-    uow_factory: UnitOfWorkFactory, tokens: TokenFacts, tenant_id: UUID, cmd: Authorize, clock: Clock = utcnow
+    uow_factory: UnitOfWorkFactory, tokens: TokenFactsReader, tenant_id: UUID, cmd: Authorize, clock: Clock = utcnow
 ) -> Verdict:
     """Authorize.req: may capture the token for a waiting pairing session, and then accepts it."""
     if cmd.token.autocharge:
-        verdict = await _judge_without_recording(tokens, tenant_id, cmd)
+        verdict = await _verdict_recording_nothing(tokens, tenant_id, cmd, clock())
         if verdict is not None:
             return verdict
     for allow_capture in (True, False):  # a pairing race lost to another process: judge again without it
@@ -125,39 +229,21 @@ async def authorize(
     raise AssertionError("unreachable: the second pass never captures")
 
 
-async def _judge_without_recording(tokens: TokenFacts, tenant_id: UUID, cmd: Authorize) -> Verdict | None:
-    """The verdict when judging the token records nothing, else None (the caller takes the transactional path).
+async def _verdict_recording_nothing(
+    tokens: TokenFactsReader, tenant_id: UUID, cmd: Authorize, now: datetime
+) -> Verdict | None:
+    """The verdict on a vehicle token when deciding it records nothing, else None (then judge() decides again
+    in a unit of work, on facts read there, and records).
 
-    Nearly every Authorize of a paired car is such a case: the token is on record, the charger is already
-    marked as reading EVCCIDs and no pairing session waits on it. One read answers it, instead of a unit of
-    work's transaction (begin, three reads, commit), so a busy charger network costs the database a fifth of
-    the round trips. The rules are the same as judge()'s, which handles every other case.
+    Nearly every Authorize of a paired car is such a case. One read answers it, instead of a unit of work's
+    transaction (begin, reads, commit), so a busy charger network costs the database a fifth of the round trips.
     """
     try:
         evccid = parse_evccid(cmd.token.raw)
     except Invalid:
-        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, cmd.token.raw)
+        return decide(cmd.token, _NO_FACTS, now).verdict
     facts = await tokens.of_vehicle_token(tenant_id, cmd.charger_id, evccid.value)
-    if facts is None or not facts.autocharge_supported or facts.pairing_waiting:
-        return None  # an unknown charger (NotFound), a charger to mark, a token perhaps to capture
-    if evccid.ambiguity is not None:
-        return Verdict(AuthorizationStatus.INVALID, TransactionOrigin.AUTOCHARGE, evccid.value)
-    verdict = _verdict_on_record(facts.known, evccid.value)
-    return None if verdict is None else refuse_concurrent(verdict, facts.in_use_on)  # None: unrecognised, to record
-
-
-class TokenFactsFromUnitOfWork:
-    """TokenFacts read through the repositories, in one transaction: for stores without a one-statement read."""
-
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
-        self._uow_factory = uow_factory
-
-    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> VehicleTokenFacts | None:
-        async with self._uow_factory(tenant_id) as uow:
-            charger = await uow.chargers.get(charger_id)
-            if charger is None:
-                return None
-            waiting = await uow.pairing.waiting_on_charger(charger_id) is not None
-            known = await uow.identifiers.by_value_with_vehicles(value)
-            in_use_on = await uow.transactions.in_use_elsewhere(value, charger_id)
-            return VehicleTokenFacts(charger.autocharge_supported, waiting, known, in_use_on)
+    if facts is None:
+        return None  # not this tenant's charger: the unit of work says NotFound
+    decision = decide_vehicle_token(evccid, facts, now)
+    return decision.verdict if decision.records_nothing else None

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.model import AuthorizationStatus, TransactionOrigin
-from domain.ports import UnitOfWork
 
 if TYPE_CHECKING:
     from domain.services.authorization import Verdict
@@ -32,10 +31,3 @@ def refuse_concurrent(verdict: Verdict, in_use_on: UUID | None) -> Verdict:
     return replace(
         verdict, status=AuthorizationStatus.CONCURRENT_TX, in_use_on=in_use_on, user_id=None, vehicle_id=None
     )
-
-
-async def check_concurrent(uow: UnitOfWork, charger_id: UUID, verdict: Verdict) -> Verdict:
-    """refuse_concurrent() with the fact read in the unit of work; a refused token costs no read."""
-    if not _applies(verdict):
-        return verdict
-    return refuse_concurrent(verdict, await uow.transactions.in_use_elsewhere(verdict.id_tag, charger_id))

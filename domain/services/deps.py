@@ -12,7 +12,7 @@ from domain.ports import (
     Directory,
     EventBus,
     FrameJournal,
-    TokenFacts,
+    TokenFactsReader,
     UnitOfWorkFactory,
 )
 from domain.services.login_throttle import LoginThrottle
@@ -25,7 +25,7 @@ class Deps:
     bus: EventBus
     journal: FrameJournal
     commands: ChargerCommands
-    tokens: TokenFacts  # Authorize's read-only path
+    tokens: TokenFactsReader  # Authorize's read-only path
     clock: Clock = field(default=utcnow)
     # Failed charger passwords and API keys; unthrottled unless the composition root gives one.
     logins: LoginThrottle = field(default_factory=LoginThrottle.unlimited)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.commands import CancelPairing, StartPairing
 from domain.errors import Conflict, Invalid, Unavailable
 from domain.events import ChargerPairingChanged, PairingSessionChanged
-from domain.identifiers import Evccid
 from domain.ids import Clock, new_id, utcnow
-from domain.model import Charger, IdentifierSource, PairingFailure, PairingSession, PairingStatus
+from domain.model import Capture, IdentifierSource, PairingSession, PairingStatus
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.services._common import found, snapshot
 from domain.services.vehicles import store_identifier
@@ -88,30 +88,17 @@ async def cancel_pairing(uow: UnitOfWork, cmd: CancelPairing, clock: Clock = utc
     return session
 
 
-async def capture(uow: UnitOfWork, charger: Charger, evccid: Evccid, now: datetime) -> PairingSession | None:
-    """If a session waits on this charger, let this token finish it; the caller commits."""
-    session = await uow.pairing.waiting_on_charger(charger.id)
-    if session is None:
-        return None
-    if session.expires_at <= now:
-        await finish_session(uow, session, PairingStatus.EXPIRED, now)
-        return session
-    vehicle = found(await uow.vehicles.get(session.vehicle_id), "vehicle", session.vehicle_id)
-    if not vehicle.is_active:
-        await finish_session(uow, session, PairingStatus.FAILED, now, PairingFailure.VEHICLE_RETIRED)
-        return session
-    if evccid.ambiguity is not None:  # stored, it would authorise every car that sends the same placeholder
-        await finish_session(uow, session, PairingStatus.FAILED, now, PairingFailure.NOT_UNIQUE)
-        return session
-    in_use = [i for i in await uow.identifiers.by_value(evccid.value) if i.is_active and i.vehicle_id != vehicle.id]
-    if in_use:
-        await finish_session(uow, session, PairingStatus.FAILED, now, PairingFailure.IDENTIFIER_IN_USE)
-        return session
-    identifier = await store_identifier(uow, vehicle, evccid.value, IdentifierSource.PAIRING, charger.id, now)
-    session.identifier_id = identifier.id
-    if not await finish_session(uow, session, PairingStatus.PAIRED, now):
+async def capture(uow: UnitOfWork, capture: Capture, value: str, charger_id: UUID, now: datetime) -> None:
+    """Carry out what a presented token does to the waiting session (decided by authorization.decide); the
+    caller commits. PairingRaceLost when the token paired it but another process finished it first."""
+    session = replace(capture.session)  # the facts decided on may be shared (held in memory): change a copy
+    if capture.status is PairingStatus.PAIRED:
+        vehicle = found(capture.vehicle, "vehicle", session.vehicle_id)
+        identifier = await store_identifier(uow, vehicle, value, IdentifierSource.PAIRING, charger_id, now)
+        session.identifier_id = identifier.id
+    finished = await finish_session(uow, session, capture.status, now, capture.failure)
+    if not finished and capture.status is PairingStatus.PAIRED:
         raise PairingRaceLost("the pairing session finished elsewhere while the identifier was captured")
-    return session
 
 
 async def expire_due(uow_factory: UnitOfWorkFactory, due: list[tuple[UUID, UUID]], clock: Clock = utcnow) -> int:

@@ -1,4 +1,4 @@
-"""Authorize's read-only path: the facts about a vehicle token at a charger in one statement, outside a transaction."""
+"""Authorize's read-only path: a vehicle token's TokenFacts at a charger in one statement, outside a transaction."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import asyncpg
 
-from domain.model import PairingStatus, Vehicle, VehicleIdentifier
-from domain.queries import VehicleTokenFacts
+from domain.model import PairingSession, PairingStatus, Vehicle, VehicleIdentifier
+from domain.queries import TokenFacts
 from infra.db.engine import Database
 from infra.db.errors import translate_errors
 from infra.db.mapping import from_row
@@ -19,18 +19,13 @@ from infra.db.tables import chargers, pairing_sessions, transactions, vehicle_id
 
 T = TypeVar("T")
 
+_waiting = pairing_sessions.alias("waiting")
+_paired = vehicles.alias("paired")
+
 _IDENTIFIER_COLUMNS = [(column.name, f"i_{column.name}") for column in vehicle_identifiers.c]
 _VEHICLE_COLUMNS = [(column.name, f"v_{column.name}") for column in vehicles.c]
-
-_pairing_waiting = (
-    exists()
-    .where(
-        pairing_sessions.c.tenant_id == chargers.c.tenant_id,
-        pairing_sessions.c.charger_id == chargers.c.id,
-        pairing_sessions.c.status == PairingStatus.WAITING_FOR_VEHICLE.value,
-    )
-    .label("pairing_waiting")
-)
+_SESSION_COLUMNS = [(column.name, f"s_{column.name}") for column in _waiting.c]
+_PAIRED_COLUMNS = [(column.name, f"p_{column.name}") for column in _paired.c]
 
 _in_use_on = (
     select(transactions.c.charger_id)
@@ -40,22 +35,32 @@ _in_use_on = (
     .label("in_use_on")
 )
 
-# The charger's row (none: not this tenant's charger), once per identifier holding the value, with its vehicle.
+# The charger's row (none: not this tenant's charger) with the pairing session waiting on it (at most one) and
+# that session's vehicle, once per identifier holding the value, with its vehicle.
 # Built once: the statement memoizes its cache key, so executing it again skips building and keying it.
 _FACTS = (
     select(
         chargers.c.autocharge_supported,
-        _pairing_waiting,
         _in_use_on,
         *(vehicle_identifiers.c[name].label(label) for name, label in _IDENTIFIER_COLUMNS),
         *(vehicles.c[name].label(label) for name, label in _VEHICLE_COLUMNS),
+        *(_waiting.c[name].label(label) for name, label in _SESSION_COLUMNS),
+        *(_paired.c[name].label(label) for name, label in _PAIRED_COLUMNS),
     )
     .select_from(
         chargers.outerjoin(
+            _waiting,
+            (_waiting.c.tenant_id == chargers.c.tenant_id)
+            & (_waiting.c.charger_id == chargers.c.id)
+            & (_waiting.c.status == PairingStatus.WAITING_FOR_VEHICLE.value),
+        )
+        .outerjoin(_paired, (_paired.c.id == _waiting.c.vehicle_id) & (_paired.c.tenant_id == _waiting.c.tenant_id))
+        .outerjoin(
             vehicle_identifiers,
             (vehicle_identifiers.c.tenant_id == chargers.c.tenant_id)
             & (vehicle_identifiers.c.value == bindparam("value")),
-        ).outerjoin(
+        )
+        .outerjoin(
             vehicles,
             (vehicles.c.id == vehicle_identifiers.c.vehicle_id)
             & (vehicles.c.tenant_id == vehicle_identifiers.c.tenant_id),
@@ -82,23 +87,26 @@ class SqlTokenFacts:
         self._order = compiled.positiontup or []
         self._constants = dict(compiled.params)  # the status literal's value, among others
 
-    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> VehicleTokenFacts | None:
+    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> TokenFacts | None:
         params = {"tenant_id": tenant_id, "charger_id": charger_id, "value": value}
         rows = await (self._via_engine(params) if self._database.is_sqlite else self._via_driver(params))
         if not rows:
             return None
         first = rows[0]
-        known = [
-            (_part(VehicleIdentifier, row, _IDENTIFIER_COLUMNS), _vehicle(row))
+        known = tuple(
+            (_part(VehicleIdentifier, row, _IDENTIFIER_COLUMNS), _vehicle(row, "v_id", _VEHICLE_COLUMNS))
             for row in rows
             if row["i_id"] is not None
-        ]
+        )
         in_use_on = first["in_use_on"]
-        return VehicleTokenFacts(
+        return TokenFacts(
             first["autocharge_supported"],
-            bool(first["pairing_waiting"]),
-            known,
-            None if in_use_on is None else UUID(str(in_use_on)),  # asyncpg's own UUID type, or the standard one
+            in_use_on=None
+            if in_use_on is None
+            else UUID(str(in_use_on)),  # asyncpg's own UUID type, or the standard one
+            known=known,
+            pairing=None if first["s_id"] is None else _part(PairingSession, first, _SESSION_COLUMNS),
+            pairing_vehicle=_vehicle(first, "p_id", _PAIRED_COLUMNS),
         )
 
     async def _via_engine(self, params: dict[str, Any]) -> Sequence[Mapping[Any, Any]]:
@@ -115,8 +123,8 @@ class SqlTokenFacts:
                 return rows
 
 
-def _vehicle(row: Mapping[Any, Any]) -> Vehicle | None:
-    return None if row["v_id"] is None else _part(Vehicle, row, _VEHICLE_COLUMNS)
+def _vehicle(row: Mapping[Any, Any], id_label: str, columns: list[tuple[str, str]]) -> Vehicle | None:
+    return None if row[id_label] is None else _part(Vehicle, row, columns)
 
 
 def _part(cls: type[T], row: Mapping[Any, Any], columns: list[tuple[str, str]]) -> T:

@@ -13,13 +13,12 @@ from api.app import create_app
 from api.limits import RateLimiter
 from domain.ids import new_id
 from domain.model import ApiRole, Principal
-from domain.services.authorization import TokenFactsFromUnitOfWork
 from domain.services.deps import Deps
 from infra.pubsub.memory import MemoryEventBus
 from infra.throttle import MemoryFailureThrottle, windows
 from tests.api.fakes_api import ApiUnitOfWork, FakeDirectory
 from tests.api.harness import ADMIN_A, ADMIN_B, MAX_DEPTH, QUEUE_SIZE, READER_A, Api, FakeClock, NullJournal, serving
-from tests.unit.fakes import FakeCommands, Store
+from tests.unit.fakes import FakeCommands, FakeTokenFacts, Store
 
 
 @pytest.fixture
@@ -54,7 +53,7 @@ async def serving_api(**app_options: Any) -> AsyncIterator[Api]:
             bus=bus,
             journal=NullJournal(),
             commands=commands,
-            tokens=TokenFactsFromUnitOfWork(uow),
+            tokens=FakeTokenFacts(uow),
             clock=clock,
         )
         rate = app_options.pop("rate_limit", None)

@@ -1,12 +1,16 @@
-"""Authorize's one-statement read gives the same facts as reading them through the repositories."""
+"""Authorize's one-statement read gives the same TokenFacts as a unit of work reads for judge(), on both databases."""
 
 from __future__ import annotations
 
-from domain.commands import AddVehicleIdentifier, RetireVehicle, StartPairing
+from datetime import UTC, datetime
+from uuid import UUID
+
+from domain.commands import AddVehicleIdentifier, RetireVehicle, StartPairing, Token
 from domain.ids import new_id
 from domain.model import AuthorizationStatus, ConnectionState, TransactionStatus
+from domain.queries import TokenFacts
 from domain.services import pairing, vehicles
-from domain.services.authorization import TokenFactsFromUnitOfWork
+from domain.services.authorization import read_facts
 from infra.db.engine import Database
 from infra.db.token_facts import SqlTokenFacts
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
@@ -16,10 +20,24 @@ from tests.databases import Seed
 MAC, OTHER = "0A1B2C3D4E5F", "AABBCCDDEEFF"
 
 
+class InUnitOfWork:
+    """The same facts read through the repositories of a SqlUnitOfWork, as judge() reads them."""
+
+    def __init__(self, uow_factory: SqlUnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> TokenFacts | None:
+        async with self._uow_factory(tenant_id) as uow:
+            charger = await uow.chargers.get(charger_id)
+            if charger is None:
+                return None
+            return await read_facts(uow, charger, Token(value, autocharge=True), datetime.now(UTC))
+
+
 async def test_the_facts_match_the_repositories_in_every_case(
     seed: Seed, database: Database, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    sql, reference = SqlTokenFacts(database), TokenFactsFromUnitOfWork(uow_factory)
+    sql, reference = SqlTokenFacts(database), InUnitOfWork(uow_factory)
     tenant, stranger = await seed.tenant(), await seed.tenant()
     charger = await seed.charger(tenant.id, autocharge_supported=True)
     unmarked = await seed.charger(tenant.id, autocharge_supported=False)
@@ -32,7 +50,7 @@ async def test_the_facts_match_the_repositories_in_every_case(
     await vehicles.add_identifier(uow_factory(tenant.id), AddVehicleIdentifier(current.id, MAC))
     their_vehicle = await seed.vehicle(await seed.user(stranger.id))
     await vehicles.add_identifier(uow_factory(stranger.id), AddVehicleIdentifier(their_vehicle.id, OTHER))
-    await pairing.start_pairing(uow_factory(tenant.id), StartPairing(current.id, pairing_on.id))
+    session = await pairing.start_pairing(uow_factory(tenant.id), StartPairing(current.id, pairing_on.id))
 
     cases = [
         (tenant.id, charger.id, "VID:" + MAC),  # one retired and one active identifier
@@ -46,11 +64,12 @@ async def test_the_facts_match_the_repositories_in_every_case(
         assert await sql.of_vehicle_token(*case) == await reference.of_vehicle_token(*case), case
 
     facts = await sql.of_vehicle_token(tenant.id, charger.id, "VID:" + MAC)
-    assert facts is not None and facts.autocharge_supported and not facts.pairing_waiting
+    assert facts is not None and facts.autocharge_supported and facts.pairing is None
     assert [(i.vehicle_id, i.is_active) for i, _ in facts.known] == [(replaced.id, False), (current.id, True)]
     assert [v.id for _, v in facts.known if v is not None] == [replaced.id, current.id]
     waiting = await sql.of_vehicle_token(tenant.id, pairing_on.id, "VID:" + MAC)
-    assert waiting is not None and waiting.pairing_waiting
+    assert waiting is not None and waiting.pairing is not None and waiting.pairing_vehicle is not None
+    assert (waiting.pairing.id, waiting.pairing_vehicle.id) == (session.id, current.id)
     unmarked_facts = await sql.of_vehicle_token(tenant.id, unmarked.id, "VID:" + MAC)
     assert unmarked_facts is not None and not unmarked_facts.autocharge_supported
     assert await sql.of_vehicle_token(tenant.id, theirs.id, "VID:" + MAC) is None
@@ -59,7 +78,7 @@ async def test_the_facts_match_the_repositories_in_every_case(
 async def test_the_facts_name_another_charger_where_the_token_is_charging_now(
     seed: Seed, database: Database, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    sql, reference = SqlTokenFacts(database), TokenFactsFromUnitOfWork(uow_factory)
+    sql, reference = SqlTokenFacts(database), InUnitOfWork(uow_factory)
     tenant, stranger = await seed.tenant(), await seed.tenant()
     charging, here, refused_on, done_on = [await seed.charger(tenant.id) for _ in range(4)]
     theirs = await seed.charger(stranger.id)

@@ -19,11 +19,10 @@ from domain.commands import AddRfidTag, AddVehicle, AddVehicleIdentifier, Create
 from domain.ids import new_id
 from domain.model import Charger, OcppLogEntry, Transaction, User, Vehicle
 from domain.services import chargers, users, vehicles
-from domain.services.authorization import TokenFactsFromUnitOfWork
 from domain.services.deps import Deps
 from ocpp_server import ConnectionRegistry, OcppServer
 from tests.ocpp.fakes_ocpp import FakeDirectory, FlakyUnitOfWork, ListJournal, Power, StubBus
-from tests.unit.fakes import Store
+from tests.unit.fakes import FakeTokenFacts, Store
 
 SUBPROTOCOL = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 
@@ -53,7 +52,7 @@ class Env:
             bus=StubBus(),
             journal=self.journal,
             commands=self.registry,
-            tokens=TokenFactsFromUnitOfWork(uow),
+            tokens=FakeTokenFacts(uow),
         )
 
     async def start(self, **overrides: Any) -> OcppServer:

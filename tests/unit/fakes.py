@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
@@ -17,6 +17,7 @@ from domain.charger_commands import (
     StartCharging,
     StopCharging,
 )
+from domain.commands import Token
 from domain.errors import Conflict
 from domain.events import DomainEvent
 from domain.model import (
@@ -36,7 +37,9 @@ from domain.model import (
     VehicleStatus,
 )
 from domain.pagination import Page, PageRequest, encode_cursor
-from domain.queries import ChargingSummary, TransactionFilter
+from domain.ports import UnitOfWorkFactory
+from domain.queries import ChargingSummary, TokenFacts, TransactionFilter
+from domain.services.authorization import read_facts
 
 
 class Store:
@@ -387,6 +390,20 @@ class FakeUnitOfWork:
 
     def publish(self, event: DomainEvent) -> None:
         self._events.append(event)
+
+
+class FakeTokenFacts:
+    """The TokenFactsReader port over the in-memory store: the facts read as judge() reads them in a unit of work."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> TokenFacts | None:
+        async with self._uow_factory(tenant_id) as uow:
+            charger = await uow.chargers.get(charger_id)
+            if charger is None:
+                return None
+            return await read_facts(uow, charger, Token(value, autocharge=True), datetime.now(UTC))
 
 
 class FakeCommands:

@@ -14,10 +14,9 @@ from domain.commands import StartPairing
 from domain.errors import Unavailable
 from domain.model import PairingStatus
 from domain.services import pairing
-from domain.services.authorization import TokenFactsFromUnitOfWork
 from domain.services.deps import Deps
 from tests.unit.conftest import World
-from tests.unit.fakes import FakeCommands
+from tests.unit.fakes import FakeCommands, FakeTokenFacts
 
 
 class _Directory:
@@ -46,7 +45,7 @@ def _deps(world: World, directory: Any) -> Deps:
         bus=None,  # type: ignore[arg-type]
         journal=None,  # type: ignore[arg-type]
         commands=FakeCommands(),
-        tokens=TokenFactsFromUnitOfWork(world.factory),
+        tokens=FakeTokenFacts(world.factory),
         clock=world.clock,
     )
 

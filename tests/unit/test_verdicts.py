@@ -21,7 +21,7 @@ from domain.events import (
     TransactionChanged,
     VehicleRetired,
 )
-from domain.queries import VehicleTokenFacts
+from domain.queries import TokenFacts
 from infra.pubsub.memory import MemoryEventBus
 from infra.verdicts import CachedTokenFacts, InvalidatingEventBus
 from tests.builders import a_charger, a_transaction
@@ -38,12 +38,12 @@ class CountingFacts:
     gate: asyncio.Event | None = None
     reading: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> VehicleTokenFacts | None:
+    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> TokenFacts | None:
         self.reads += 1
         self.reading.set()
         if self.gate is not None:
             await self.gate.wait()
-        return VehicleTokenFacts(self.autocharge_supported, False, [])
+        return TokenFacts(self.autocharge_supported)
 
 
 class SwitchableBus(MemoryEventBus):
@@ -122,7 +122,7 @@ async def test_nothing_is_held_before_the_tenant_is_subscribed(cache: CachedToke
 
 async def test_an_unknown_charger_is_not_held(cache: CachedTokenFacts, bus: SwitchableBus) -> None:
     class NoCharger(CountingFacts):
-        async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> VehicleTokenFacts | None:
+        async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> TokenFacts | None:
             self.reads += 1
             return None
 
