@@ -67,14 +67,14 @@ class GroupCommit:
         before_commit: BeforeCommit | None = None,
     ) -> None:
         self._engine = engine
-        self._window = window_seconds
+        self.window_seconds = window_seconds  # public: tests widen it to gather their frames in one batch
         self._max_units = max(1, max_units)
         self.before_commit = before_commit
         # One unit of work at a time runs on the shared connection, so its SAVEPOINT is always the innermost.
         self._turn = asyncio.Lock()
         self._batch: _Batch | None = None
-        self._joined = asyncio.Event()
-        self._full = asyncio.Event()
+        self._joined = asyncio.Event()  # a unit joined the open batch
+        self._due = asyncio.Event()  # commit it without waiting for the window's end (full, or stopping)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._closed = False
@@ -101,18 +101,19 @@ class GroupCommit:
             return
         self._stopping = True
         self._joined.set()
+        self._due.set()
         await task
 
     async def _run(self) -> None:
         while not self._closed:
             await self._joined.wait()
-            if not self._stopping and not self._full.is_set():
+            if not self._stopping and not self._due.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._full.wait(), self._window)
+                    await asyncio.wait_for(self._due.wait(), self.window_seconds)
             async with self._turn:  # waits for the unit of work running now, if any
                 batch, self._batch = self._batch, None
                 self._joined.clear()
-                self._full.clear()
+                self._due.clear()
                 self._closed = self._stopping
                 if batch is not None and self.dialect == "sqlite":
                     await self._commit(batch)
@@ -158,7 +159,7 @@ class GroupCommit:
         batch.waiters.append(waiter)
         self._joined.set()
         if len(batch.waiters) >= self._max_units:
-            self._full.set()
+            self._due.set()
         return waiter
 
     async def _open_batch(self) -> _Batch:
