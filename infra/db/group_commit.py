@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Result
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
 from domain.errors import Unavailable
@@ -39,6 +39,15 @@ logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 0.002
 # ... or as soon as this many units joined it.
 MAX_UNITS = 200
+# Shared connections on PostgreSQL, each with a batch of its own.
+LANES = 4
+
+# One name for every unit's savepoint: only one unit at a time runs on a lane's connection. The same text each
+# time also keeps one prepared statement in the driver's cache (SQLAlchemy's begin_nested() numbers its
+# savepoints, and each new name would be prepared anew and push the hot statements out of that cache).
+_SAVEPOINT = "SAVEPOINT unit_of_work"
+_RELEASE = "RELEASE SAVEPOINT unit_of_work"
+_ROLLBACK = "ROLLBACK TO SAVEPOINT unit_of_work"
 
 BeforeCommit = Callable[[int], Awaitable[None]]
 """Called with the number of units just before a batch is committed; raising makes the commit fail."""
@@ -53,8 +62,10 @@ class _Batch:
 
 
 class GroupCommit:
-    """Owns the shared transaction and the writer task; `transaction()` is what a unit of work runs on.
+    """Owns the shared transactions and their writers; `transaction()` is what a unit of work runs on.
 
+    On PostgreSQL `lanes` shared connections (4 unless told) each hold a batch, so that one unit's round trips
+    to the database do not wait for another's; a unit takes the first lane free. SQLite has one writer: one lane.
     `start()` before the first unit of work, `stop()` after the last: it commits what joined meanwhile.
     """
 
@@ -62,14 +73,48 @@ class GroupCommit:
         self,
         engine: AsyncEngine,
         *,
+        lanes: int | None = None,
         window_seconds: float = WINDOW_SECONDS,
         max_units: int = MAX_UNITS,
         before_commit: BeforeCommit | None = None,
     ) -> None:
-        self._engine = engine
+        self.dialect = engine.dialect.name
+        if lanes is None:
+            lanes = 1 if self.dialect == "sqlite" else LANES
+        self._lanes = [_Lane(self, engine, max(1, max_units)) for _ in range(max(1, lanes))]
+        self._next = 0
         self.window_seconds = window_seconds  # public: tests widen it to gather their frames in one batch
-        self._max_units = max(1, max_units)
         self.before_commit = before_commit
+        self.commits = 0  # batches committed
+        self.units = 0  # units of work committed in them
+
+    def transaction(self) -> GroupedTransaction:
+        return GroupedTransaction(self)
+
+    async def start(self) -> None:
+        for lane in self._lanes:
+            lane.start()
+
+    async def stop(self) -> None:
+        """Commit every unit that joined, then end the writers; later units of work get Unavailable."""
+        await asyncio.gather(*(lane.stop() for lane in self._lanes))
+
+    def _lane(self) -> _Lane:
+        """The first lane free, else the next in turn."""
+        for lane in self._lanes:
+            if not lane.busy:
+                return lane
+        self._next = (self._next + 1) % len(self._lanes)
+        return self._lanes[self._next]
+
+
+class _Lane:
+    """One shared connection: its open batch, its turn, and the writer task that commits its batches."""
+
+    def __init__(self, group: GroupCommit, engine: AsyncEngine, max_units: int) -> None:
+        self._group = group
+        self._engine = engine
+        self._max_units = max_units
         # One unit of work at a time runs on the shared connection, so its SAVEPOINT is always the innermost.
         self._turn = asyncio.Lock()
         self._batch: _Batch | None = None
@@ -78,19 +123,17 @@ class GroupCommit:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._closed = False
-        self.commits = 0  # batches committed
-        self.units = 0  # units of work committed in them
 
     @property
     def dialect(self) -> str:
         return self._engine.dialect.name
 
-    def transaction(self) -> GroupedTransaction:
-        return GroupedTransaction(self)
+    @property
+    def busy(self) -> bool:
+        """A unit of work has the turn (or waits for it)."""
+        return self._turn.locked()
 
-    async def start(self) -> None:
-        if self._task is not None:
-            raise RuntimeError("the group commit is already started")
+    def start(self) -> None:
         self._stopping = self._closed = False
         self._task = asyncio.create_task(self._run(), name="group-commit")
 
@@ -109,7 +152,7 @@ class GroupCommit:
             await self._joined.wait()
             if not self._stopping and not self._due.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._due.wait(), self.window_seconds)
+                    await asyncio.wait_for(self._due.wait(), self._group.window_seconds)
             async with self._turn:  # waits for the unit of work running now, if any
                 batch, self._batch = self._batch, None
                 self._joined.clear()
@@ -124,8 +167,8 @@ class GroupCommit:
     async def _commit(self, batch: _Batch) -> None:
         error: Exception | None = None
         try:
-            if self.before_commit is not None:
-                await self.before_commit(len(batch.waiters))
+            if self._group.before_commit is not None:
+                await self._group.before_commit(len(batch.waiters))
             with translate_errors():
                 await batch.connection.commit()
         except Exception as failure:
@@ -133,8 +176,8 @@ class GroupCommit:
             logger.error("group commit of %d unit(s) of work failed: %s", len(batch.waiters), failure)
         await _close(batch.connection)
         if error is None:
-            self.commits += 1
-            self.units += len(batch.waiters)
+            self._group.commits += 1
+            self._group.units += len(batch.waiters)
         _settle(batch, error)
 
     async def _take_turn(self) -> _Batch:
@@ -200,8 +243,8 @@ class GroupedTransaction:
 
     def __init__(self, group: GroupCommit) -> None:
         self._group = group
+        self._lane: _Lane | None = None
         self._batch: _Batch | None = None
-        self._savepoint: AsyncTransaction | None = None
 
     @property
     def dialect(self) -> str:
@@ -209,51 +252,53 @@ class GroupedTransaction:
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         if self._batch is None:
-            batch = await self._group._take_turn()
+            lane = self._lane = self._group._lane()
+            batch = await lane._take_turn()
             try:
-                self._savepoint = await batch.connection.begin_nested()
+                await batch.connection.exec_driver_sql(_SAVEPOINT)
             except BaseException as error:
-                await self._group._abandon(batch, error)
-                self._group._end_turn()
+                await lane._abandon(batch, error)
+                lane._end_turn()
                 raise
             self._batch = batch
         return await self._batch.connection.execute(statement, params)
 
     async def commit(self) -> None:
-        batch, savepoint = self._leave()
-        if batch is None or savepoint is None:
+        lane, batch = self._leave()
+        if lane is None or batch is None:
             return  # nothing was read or written
         try:
-            await savepoint.commit()  # RELEASE SAVEPOINT: the writes stay in the batch
-            waiter = self._group._join(batch)
+            await batch.connection.exec_driver_sql(_RELEASE)  # the writes stay in the batch
+            waiter = lane._join(batch)
         except BaseException as error:
-            await self._group._abandon(batch, error)
+            await lane._abandon(batch, error)
             raise
         finally:
-            self._group._end_turn()
+            lane._end_turn()
         await waiter
 
     async def rollback(self) -> None:
-        batch, savepoint = self._leave()
-        if batch is None or savepoint is None:
+        lane, batch = self._leave()
+        if lane is None or batch is None:
             return
         try:
-            await savepoint.rollback()
+            await batch.connection.exec_driver_sql(_ROLLBACK)
+            await batch.connection.exec_driver_sql(_RELEASE)
             if not batch.waiters:
-                await self._group._discard(batch)
+                await lane._discard(batch)
         except BaseException as error:
-            await self._group._abandon(batch, error)
+            await lane._abandon(batch, error)
             raise
         finally:
-            self._group._end_turn()
+            lane._end_turn()
 
     async def close(self) -> None:
         await self.rollback()
 
-    def _leave(self) -> tuple[_Batch | None, AsyncTransaction | None]:
-        batch, savepoint = self._batch, self._savepoint
-        self._batch = self._savepoint = None
-        return batch, savepoint
+    def _leave(self) -> tuple[_Lane | None, _Batch | None]:
+        lane, batch = self._lane, self._batch
+        self._lane = self._batch = None
+        return lane, batch
 
 
 def _settle(batch: _Batch, error: BaseException | None) -> None:

@@ -47,7 +47,7 @@ def commits() -> CommitLog:
 
 @pytest.fixture
 async def group(database: Database, commits: CommitLog) -> AsyncIterator[GroupCommit]:
-    group = GroupCommit(database.engine, window_seconds=WINDOW, before_commit=commits)
+    group = GroupCommit(database.engine, lanes=1, window_seconds=WINDOW, before_commit=commits)
     await group.start()
     try:
         yield group
@@ -174,7 +174,7 @@ async def test_stopping_commits_the_units_that_joined(
     database: Database, seed: Seed, uow_factory: SqlUnitOfWorkFactory, bus: RecordingBus
 ) -> None:
     tenant_id, found = await some_chargers(seed, 3)
-    group = GroupCommit(database.engine, window_seconds=60)
+    group = GroupCommit(database.engine, lanes=1, window_seconds=60)
     await group.start()
     grouped = GroupCommitUnitOfWorkFactory(group, bus)
 
@@ -187,3 +187,22 @@ async def test_stopping_commits_the_units_that_joined(
     assert len(await stored(uow_factory, tenant_id, found)) == 3
     with pytest.raises(Unavailable):
         await report_status(grouped, found[0])
+
+
+async def test_on_postgresql_a_unit_does_not_wait_for_the_turn_of_a_unit_on_another_lane(
+    database: Database, seed: Seed, bus: RecordingBus
+) -> None:
+    if database.is_sqlite:
+        pytest.skip("SQLite has one writer: one lane")
+    tenant_id, (first, second) = await some_chargers(seed, 2)
+    group = GroupCommit(database.engine, lanes=2)
+    await group.start()
+    grouped = GroupCommitUnitOfWorkFactory(group, bus)
+    try:
+        async with grouped(tenant_id) as slow:
+            await slow.chargers.get(first.id)  # holds the first lane's turn until it ends
+            await asyncio.wait_for(report_status(grouped, second), 10)
+            await slow.commit()
+    finally:
+        await group.stop()
+    assert group.units == 2
