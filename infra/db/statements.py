@@ -2,8 +2,9 @@
 
 A unit of work holds one `UnitTransaction`: the repositories only `execute()` statements on it and read its
 `dialect`; the unit of work alone commits, rolls back and closes it. Two kinds exist (see infra/db/README.md):
-`PooledTransaction` here, a connection of the pool in a transaction of its own, and the group commit's
-`GroupedTransaction` (infra/db/group_commit.py), a SAVEPOINT in a transaction shared by many units.
+`SessionTransaction` here, an AsyncSession in a transaction of its own (the API's), and the group commit's
+`GroupedTransaction` (infra/db/group_commit.py), a SAVEPOINT in a transaction shared by many units (the OCPP
+server's).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from sqlalchemy import Result
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Executable
 
 
@@ -32,32 +33,33 @@ class UnitTransaction(Statements, Protocol):
     async def close(self) -> None: ...
 
 
-class PooledTransaction:
-    """A connection of the engine's pool, checked out and begun by the first statement, committed on its own."""
+class SessionTransaction:
+    """An AsyncSession of its own, opened by the first statement: the API's units of work, like the Directory's."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._connection: AsyncConnection | None = None
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], dialect: str) -> None:
+        self._session_factory = session_factory
+        self._dialect = dialect
+        self._session: AsyncSession | None = None
 
     @property
     def dialect(self) -> str:
-        return self._engine.dialect.name
+        return self._dialect
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
-        connection = self._connection
-        if connection is None:
-            connection = self._connection = await self._engine.connect()
-        return await connection.execute(statement, params)
+        session = self._session
+        if session is None:
+            session = self._session = self._session_factory()
+        return await session.execute(statement, params)
 
     async def commit(self) -> None:
-        if self._connection is not None:
-            await self._connection.commit()
+        if self._session is not None:
+            await self._session.commit()
 
     async def rollback(self) -> None:
-        if self._connection is not None:
-            await self._connection.rollback()
+        if self._session is not None:
+            await self._session.rollback()
 
     async def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await connection.close()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()

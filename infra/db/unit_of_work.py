@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.events import DomainEvent
 from domain.ports import (
@@ -47,7 +47,7 @@ from infra.db.repositories import (
     SqlUserRepository,
     SqlVehicleRepository,
 )
-from infra.db.statements import PooledTransaction, UnitTransaction
+from infra.db.statements import SessionTransaction, UnitTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -156,12 +156,13 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """The composition root hands this to the services: `uow_factory(tenant_id)` opens nothing until entered.
 
-    Each unit of work has a transaction of its own, on a connection of the pool: the API's way.
+    Each unit of work has an AsyncSession and a transaction of its own: the API's way.
     """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], bus: EventBus) -> None:
-        engine = session_factory.kw["bind"]
-        self._open_transaction = lambda: PooledTransaction(engine)
+        engine: AsyncEngine = session_factory.kw["bind"]
+        dialect = engine.dialect.name
+        self._open_transaction = lambda: SessionTransaction(session_factory, dialect)
         self._bus = bus
 
     def __call__(self, tenant_id: UUID) -> UnitOfWork:
