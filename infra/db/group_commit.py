@@ -101,6 +101,10 @@ class GroupCommit:
 
     def _lane(self) -> _Lane:
         """The first lane free, else the next in turn."""
+        task = asyncio.current_task()
+        if any(lane.holder is task for lane in self._lanes):
+            # It would wait for its own turn forever: fail loudly instead.
+            raise RuntimeError("a unit of work of the group commit was opened inside another one's turn")
         for lane in self._lanes:
             if not lane.busy:
                 return lane
@@ -117,6 +121,7 @@ class _Lane:
         self._max_units = max_units
         # One unit of work at a time runs on the shared connection, so its SAVEPOINT is always the innermost.
         self._turn = asyncio.Lock()
+        self.holder: asyncio.Task[Any] | None = None  # the task whose unit of work has the turn
         self._batch: _Batch | None = None
         self._joined = asyncio.Event()  # a unit joined the open batch
         self._due = asyncio.Event()  # commit it without waiting for the window's end (full, or stopping)
@@ -183,6 +188,7 @@ class _Lane:
     async def _take_turn(self) -> _Batch:
         """Wait for the shared connection; the open batch, opened here when there is none."""
         await self._turn.acquire()
+        self.holder = asyncio.current_task()
         try:
             if self._closed or self._task is None:
                 raise Unavailable("the database writer is stopped")
@@ -190,10 +196,11 @@ class _Lane:
                 self._batch = await self._open_batch()
             return self._batch
         except BaseException:
-            self._turn.release()
+            self._end_turn()
             raise
 
     def _end_turn(self) -> None:
+        self.holder = None
         self._turn.release()
 
     def _join(self, batch: _Batch) -> asyncio.Future[None]:

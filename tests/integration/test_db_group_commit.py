@@ -206,3 +206,15 @@ async def test_on_postgresql_a_unit_does_not_wait_for_the_turn_of_a_unit_on_anot
     finally:
         await group.stop()
     assert group.units == 2
+
+
+async def test_a_unit_opened_inside_another_ones_turn_fails_instead_of_waiting_forever(
+    seed: Seed, grouped: GroupCommitUnitOfWorkFactory
+) -> None:
+    tenant_id, (charger,) = await some_chargers(seed, 1)
+
+    async with grouped(tenant_id) as outer:
+        await outer.chargers.get(charger.id)
+        with pytest.raises(RuntimeError, match="inside another one's turn"):
+            async with asyncio.timeout(10):  # in this very task, as a nested unit of work would be
+                await report_status(grouped, charger)
