@@ -3,9 +3,10 @@
 Every OCPP request is a small unit of work (a few statements); committed one by one, each would pay for its own
 BEGIN, COMMIT, pool checkout and, on PostgreSQL, its own WAL flush. Here they share a transaction instead:
 
-- one unit of work at a time takes its *turn* on the open batch's connection and runs inside a SAVEPOINT there,
-  reading what the units before it in the batch wrote; its commit releases the savepoint and joins the batch,
-  its rollback (an error, or nothing to write) rolls back to the savepoint and leaves the others untouched;
+- one unit of work at a time takes its *turn* on the open batch's connection and runs inside a SAVEPOINT there
+  (the batch's first unit needs none), reading what the units before it in the batch wrote; its commit
+  releases the savepoint and joins the batch, its rollback (an error, or nothing to write) rolls back to the
+  savepoint and leaves the others untouched;
 - a writer task commits the batch `window_seconds` after its first unit joined, or at once when `max_units`
   joined; under load, the next batch fills while the previous one commits (PostgreSQL), so batches grow with
   the load by themselves;
@@ -245,13 +246,15 @@ class GroupedTransaction:
     """One unit of work's share of a group commit: a SAVEPOINT on the batch's connection during its turn.
 
     The turn is taken by the first statement and ended by commit() or rollback(); commit() then waits for
-    the batch's commit.
+    the batch's commit. The first unit of a batch needs no savepoint: were it to roll back, the whole batch,
+    which holds nothing else, is rolled back with it.
     """
 
     def __init__(self, group: GroupCommit) -> None:
         self._group = group
         self._lane: _Lane | None = None
         self._batch: _Batch | None = None
+        self._savepoint = False
 
     @property
     def dialect(self) -> str:
@@ -261,21 +264,25 @@ class GroupedTransaction:
         if self._batch is None:
             lane = self._lane = self._group._lane()
             batch = await lane._take_turn()
-            try:
-                await batch.connection.exec_driver_sql(_SAVEPOINT)
-            except BaseException as error:
-                await lane._abandon(batch, error)
-                lane._end_turn()
-                raise
+            # A batch that no unit joined yet holds nothing: it can be rolled back as a whole.
+            self._savepoint = bool(batch.waiters)
+            if self._savepoint:
+                try:
+                    await batch.connection.exec_driver_sql(_SAVEPOINT)
+                except BaseException as error:
+                    await lane._abandon(batch, error)
+                    lane._end_turn()
+                    raise
             self._batch = batch
         return await self._batch.connection.execute(statement, params)
 
     async def commit(self) -> None:
-        lane, batch = self._leave()
+        lane, batch, savepoint = self._leave()
         if lane is None or batch is None:
             return  # nothing was read or written
         try:
-            await batch.connection.exec_driver_sql(_RELEASE)  # the writes stay in the batch
+            if savepoint:
+                await batch.connection.exec_driver_sql(_RELEASE)  # the writes stay in the batch
             waiter = lane._join(batch)
         except BaseException as error:
             await lane._abandon(batch, error)
@@ -285,13 +292,14 @@ class GroupedTransaction:
         await waiter
 
     async def rollback(self) -> None:
-        lane, batch = self._leave()
+        lane, batch, savepoint = self._leave()
         if lane is None or batch is None:
             return
         try:
-            await batch.connection.exec_driver_sql(_ROLLBACK)
-            await batch.connection.exec_driver_sql(_RELEASE)
-            if not batch.waiters:
+            if savepoint:
+                await batch.connection.exec_driver_sql(_ROLLBACK)
+                await batch.connection.exec_driver_sql(_RELEASE)
+            else:
                 await lane._discard(batch)
         except BaseException as error:
             await lane._abandon(batch, error)
@@ -302,10 +310,11 @@ class GroupedTransaction:
     async def close(self) -> None:
         await self.rollback()
 
-    def _leave(self) -> tuple[_Lane | None, _Batch | None]:
-        lane, batch = self._lane, self._batch
+    def _leave(self) -> tuple[_Lane | None, _Batch | None, bool]:
+        lane, batch, savepoint = self._lane, self._batch, self._savepoint
         self._lane = self._batch = None
-        return lane, batch
+        self._savepoint = False
+        return lane, batch, savepoint
 
 
 def _settle(batch: _Batch, error: BaseException | None) -> None:
