@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from autocharge.main import Autocharge
 from tests.e2e import harness
-from tests.e2e.harness import Api, TenantAccess, raw_connection, running, tenant_access
+from tests.e2e.harness import Api, TenantAccess, eventually, raw_connection, running, tenant_access
 
 CONNECTORS = "query($c: ID!) { charger(id: $c) { connectors { connectorId status } } }"
 
@@ -45,10 +45,18 @@ async def connected(server: Autocharge, tenant: TenantAccess, count: int) -> Asy
         for i in range(count):
             charger_id = await tenant.admin.register_charger(f"GC-{i}")
             sockets.append((charger_id, await stack.enter_async_context(raw_connection(server, f"GC-{i}"))))
-        # The connections are recorded by units of work of their own, after the handshake: let them be committed
+        # The connections are recorded by units of work of their own, after the handshake: they are committed
         # before the test counts its frames' commits.
-        await asyncio.sleep(0.3)
+        await eventually(lambda: all_connected(tenant, [charger_id for charger_id, _ in sockets]))
         yield sockets
+
+
+async def all_connected(tenant: TenantAccess, charger_ids: list[str]) -> bool:
+    for charger_id in charger_ids:
+        found = await tenant.read_only("query($c: ID!) { charger(id: $c) { connectionState } }", c=charger_id)
+        if found["charger"]["connectionState"] != "CONNECTED":
+            return False
+    return True
 
 
 async def send_status(ws: Any, connector: int = 1) -> None:
