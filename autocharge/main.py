@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import socket
 import ssl
 from collections.abc import Coroutine, Iterator
@@ -30,9 +31,10 @@ from infra.db.dead_letters import SqlDeadLetters
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
+from infra.db.group_commit import GroupCommit
 from infra.db.migrate import upgrade_database
 from infra.db.token_facts import SqlTokenFacts
-from infra.db.unit_of_work import SqlUnitOfWorkFactory
+from infra.db.unit_of_work import GroupCommitUnitOfWorkFactory, SqlUnitOfWorkFactory
 from infra.pubsub import bus_from_url
 from infra.throttle import AuthRefusalMetrics, failure_throttle
 from infra.verdicts import CachedTokenFacts, InvalidatingEventBus
@@ -102,6 +104,9 @@ class Autocharge:
             )
             uow_bus = InvalidatingEventBus(self.bus, self.verdicts)
         uow = SqlUnitOfWorkFactory(self.database.session_factory, uow_bus)
+        # The chargers' frames: their units of work committed many at a time (the API's each on its own).
+        self.group_commit = GroupCommit(self.database.engine)
+        ocpp_uow = GroupCommitUnitOfWorkFactory(self.group_commit, uow_bus)
         self.cluster = self._join_cluster(uow)
         # Failed logins: in memory for one process; in Redis, counted by every process of the cluster together.
         identities, addresses = (
@@ -134,7 +139,7 @@ class Autocharge:
             dead_letters=SqlDeadLetters(self.database.session_factory),
         )
         self.ocpp = OcppServer(
-            self.deps,
+            dataclasses.replace(self.deps, uow=ocpp_uow),
             self.registry,
             host=settings.host,
             port=settings.ocpp_port,
@@ -252,6 +257,7 @@ class Autocharge:
     async def __aenter__(self) -> Self:
         await self.bus.start()
         await self.journal.start()
+        await self.group_commit.start()
         if self.cluster is not None:
             await self.cluster.start()  # serving commands before any charger can connect here
         if self.settings.serves_ocpp:
@@ -303,6 +309,9 @@ class Autocharge:
         # Stop accepting; every charger gets 1001 (it reconnects to another node), its disconnection is recorded
         # unless it has moved, and its lease is released. No frame can come in or go out after this.
         await self.ocpp.stop()
+        # The last units of work that joined a group commit (the disconnections just recorded among them) are
+        # committed before the writer ends.
+        await self.group_commit.stop()
         # Every frame received or answered is written (or set aside), and published, before exiting; what the
         # database could not take within the grace period is counted, and makes `autocharge serve` exit non-zero.
         self.frames_not_stored = await self.journal.stop(JOURNAL_SHUTDOWN_GRACE_SECONDS)

@@ -1,15 +1,15 @@
-"""One tenant's atomic change on one AsyncSession; events are published only once it is committed."""
+"""One tenant's atomic change on one transaction (its own, or a share of a group commit); events are published
+only once it is committed."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Self
 from uuid import UUID
 
-from sqlalchemy import Result
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.sql import Executable
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.events import DomainEvent
 from domain.ports import (
@@ -31,6 +31,7 @@ from domain.ports import (
 )
 from infra.db import audit
 from infra.db.errors import translate_errors
+from infra.db.group_commit import GroupCommit
 from infra.db.repositories import (
     SqlChargerRepository,
     SqlChargerSettingRepository,
@@ -46,43 +47,9 @@ from infra.db.repositories import (
     SqlUserRepository,
     SqlVehicleRepository,
 )
+from infra.db.statements import SessionTransaction, UnitTransaction
 
 logger = logging.getLogger(__name__)
-
-
-class _Connection:
-    """What the repositories execute on: a Core connection, checked out and begun by the first statement.
-
-    The repositories only run Core statements and map rows by hand, so the ORM Session (identity map,
-    flush, its own transaction states) was pure overhead on every statement and commit; the round trips
-    are the same.
-    """
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._connection: AsyncConnection | None = None
-
-    def get_bind(self) -> AsyncEngine:
-        return self._engine
-
-    async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
-        connection = self._connection
-        if connection is None:
-            connection = self._connection = await self._engine.connect()
-        return await connection.execute(statement, params)
-
-    async def commit(self) -> None:
-        if self._connection is not None:
-            await self._connection.commit()
-
-    async def rollback(self) -> None:
-        if self._connection is not None:
-            await self._connection.rollback()
-
-    async def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await connection.close()
 
 
 class SqlUnitOfWork:
@@ -106,19 +73,18 @@ class SqlUnitOfWork:
     pairing: PairingRepository
     logs: LogRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], tenant_id: UUID, bus: EventBus) -> None:
+    def __init__(self, open_transaction: Callable[[], UnitTransaction], tenant_id: UUID, bus: EventBus) -> None:
         self.tenant_id = tenant_id
-        self._engine: AsyncEngine = session_factory.kw["bind"]
+        self._open_transaction = open_transaction
         self._bus = bus
-        self._session: _Connection | None = None
+        self._transaction: UnitTransaction | None = None
         self._events: list[DomainEvent] = []
 
     async def __aenter__(self) -> Self:
-        if self._session is not None:
+        if self._transaction is not None:
             raise RuntimeError("this unit of work is already in use")
-        session = self._session = _Connection(self._engine)
-        # The repositories' type says AsyncSession; they use only execute() and get_bind(), which this has.
-        args = (cast(AsyncSession, session), self.tenant_id)
+        transaction = self._transaction = self._open_transaction()
+        args = (transaction, self.tenant_id)
         self.users = SqlUserRepository(*args)
         self.rfid_tags = SqlRfidTagRepository(*args)
         self.vehicles = SqlVehicleRepository(*args)
@@ -137,27 +103,27 @@ class SqlUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        session, self._session = self._session, None
-        if session is None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
             return
         try:
             self._forget()
-            await session.rollback()
+            await transaction.rollback()
         except Exception:
             if exc is None:
                 raise
             # Already failing (often because the connection is gone): keep the original error.
             logger.warning("rollback failed after %r", exc, exc_info=True)
         finally:
-            await session.close()
+            await transaction.close()
 
     async def commit(self) -> None:
-        session = self._active()
+        transaction = self._active()
         events, self._events = self._events, []
         with translate_errors():
             # The entry of the mutation that asked for this change, if any: it commits or fails with it.
-            audited = await audit.stage(session.execute, self.tenant_id)
-            await session.commit()
+            audited = await audit.stage(transaction.execute, self.tenant_id)
+            await transaction.commit()
         if audited is not None:
             audited.written = True
         if events:
@@ -181,18 +147,38 @@ class SqlUnitOfWork:
     def _forget(self) -> None:
         self._events.clear()
 
-    def _active(self) -> _Connection:
-        if self._session is None:
+    def _active(self) -> UnitTransaction:
+        if self._transaction is None:
             raise RuntimeError("use the unit of work inside `async with`")
-        return self._session
+        return self._transaction
 
 
 class SqlUnitOfWorkFactory:
-    """The composition root hands this to the services: `uow_factory(tenant_id)` opens nothing until entered."""
+    """The composition root hands this to the services: `uow_factory(tenant_id)` opens nothing until entered.
+
+    Each unit of work has an AsyncSession and a transaction of its own: the API's way.
+    """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], bus: EventBus) -> None:
-        self._session_factory = session_factory
+        engine: AsyncEngine = session_factory.kw["bind"]
+        dialect = engine.dialect.name
+        self._open_transaction = lambda: SessionTransaction(session_factory, dialect)
         self._bus = bus
 
     def __call__(self, tenant_id: UUID) -> UnitOfWork:
-        return SqlUnitOfWork(self._session_factory, tenant_id, self._bus)
+        return SqlUnitOfWork(self._open_transaction, tenant_id, self._bus)
+
+
+class GroupCommitUnitOfWorkFactory:
+    """Units of work that commit by joining a group commit: the OCPP server's way (see infra/db/group_commit.py).
+
+    The services use them exactly like the others; `commit()` returns once the shared transaction holding the
+    unit's writes is committed, and raises when it is not.
+    """
+
+    def __init__(self, group: GroupCommit, bus: EventBus) -> None:
+        self._group = group
+        self._bus = bus
+
+    def __call__(self, tenant_id: UUID) -> UnitOfWork:
+        return SqlUnitOfWork(self._group.transaction, tenant_id, self._bus)

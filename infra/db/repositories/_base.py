@@ -1,4 +1,4 @@
-"""What every tenant-scoped repository shares: the session, the tenant, error translation, row mapping."""
+"""What every tenant-scoped repository shares: the statements it runs on, the tenant, error translation, row mapping."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from uuid import UUID
 
 from sqlalchemy import CursorResult, Result, Select, Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 from domain.errors import Invalid, NotFound
 from infra.db.errors import translate_errors
 from infra.db.mapping import from_row, to_values
+from infra.db.statements import Statements
 
 T = TypeVar("T")
 """Called with every entity written, so the unit of work can collect the events it recorded."""
@@ -30,17 +30,17 @@ class Identified(Owned, Protocol):
 
 
 class SqlRepository:
-    def __init__(self, session: AsyncSession, tenant_id: UUID) -> None:
-        self._session = session
+    def __init__(self, statements: Statements, tenant_id: UUID) -> None:
+        self._statements = statements
         self._tenant_id = tenant_id
 
     @property
     def _dialect(self) -> str:
-        return self._session.get_bind().dialect.name
+        return self._statements.dialect
 
-    async def _execute(self, statement: Executable) -> Result[Any]:
+    async def _execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         with translate_errors():
-            return await self._session.execute(statement)
+            return await self._statements.execute(statement, params)
 
     async def _rowcount(self, statement: Executable) -> int:
         result = cast(CursorResult[Any], await self._execute(statement))

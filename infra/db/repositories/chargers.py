@@ -11,7 +11,6 @@ from sqlalchemy import bindparam, delete, select, update
 from domain.model import Charger, Connector, UnrecognisedIdentifier
 from domain.pagination import Page, PageRequest
 from infra.db.mapping import from_row, to_values
-from infra.db.repositories import _prebuilt
 from infra.db.repositories._base import SqlRepository
 from infra.db.repositories._keyset import keyset_page
 from infra.db.tables import chargers, connectors, unrecognised_identifiers
@@ -28,8 +27,9 @@ _UPDATED = [c.name for c in chargers.c if c.name not in ("id", "tenant_id", "loc
 
 class SqlChargerRepository(SqlRepository):
     async def get(self, charger_id: UUID) -> Charger | None:
-        # Read by every OCPP call: built once (see _prebuilt).
-        result = await _prebuilt.execute(self._session, _CHARGER, {"tenant_id": self._tenant_id, "id": charger_id})
+        # Read by every OCPP call: the statement is built once, so it memoizes its cache key; the tenant and the
+        # id are bind parameters.
+        result = await self._execute(_CHARGER, {"tenant_id": self._tenant_id, "id": charger_id})
         row = result.mappings().first()
         return None if row is None else from_row(Charger, row)
 

@@ -36,7 +36,7 @@ class SqlChargerSettingRepository(SqlRepository):
         for setting in settings:
             self._check_owner(setting)
         if settings:
-            await self._session.execute(t.insert(), [to_values(s) for s in settings])
+            await self._execute(t.insert(), [to_values(s) for s in settings])
 
     async def put(self, setting: ChargerSetting) -> None:
         self._check_owner(setting)
@@ -101,4 +101,4 @@ class SqlLocalListRepository(SqlRepository):
                 {"tenant_id": self._tenant_id, "charger_id": charger_id, "id_tag": e.id_tag, "vehicle": e.vehicle}
                 for e in entries
             ]
-            await self._session.execute(t.insert(), rows)
+            await self._execute(t.insert(), rows)

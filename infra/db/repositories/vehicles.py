@@ -11,7 +11,6 @@ from sqlalchemy import bindparam, func, or_, select
 from domain.model import IdentifierStatus, Vehicle, VehicleIdentifier, VehicleStatus
 from domain.pagination import Page, PageRequest
 from infra.db.mapping import from_row
-from infra.db.repositories import _prebuilt
 from infra.db.repositories._base import SqlRepository
 from infra.db.repositories._keyset import keyset_page
 from infra.db.tables import vehicle_identifiers, vehicles
@@ -93,7 +92,7 @@ class SqlIdentifierRepository(SqlRepository):
         return await self._all(VehicleIdentifier, query.order_by(vehicle_identifiers.c.id))
 
     async def by_value_with_vehicles(self, value: str) -> list[tuple[VehicleIdentifier, Vehicle | None]]:
-        result = await _prebuilt.execute(self._session, _WITH_VEHICLES, {"tenant_id": self._tenant_id, "value": value})
+        result = await self._execute(_WITH_VEHICLES, {"tenant_id": self._tenant_id, "value": value})
         pairs: list[tuple[VehicleIdentifier, Vehicle | None]] = []
         for row in result.mappings():
             vehicle = None
