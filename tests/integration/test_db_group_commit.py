@@ -16,7 +16,8 @@ from domain.services import chargers
 from infra.db.engine import Database
 from infra.db.group_commit import GroupCommit
 from infra.db.unit_of_work import GroupCommitUnitOfWorkFactory, SqlUnitOfWorkFactory
-from tests.databases import RecordingBus, Seed, a_charger
+from tests.builders import a_charger
+from tests.databases import RecordingBus, Seed
 
 # Long enough for every unit of a test to join the same batch, however slow the machine.
 WINDOW = 0.5
