@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from array import array
 from collections import Counter
@@ -12,7 +13,7 @@ from typing import Any
 from benchmarks._ocpp import Messages
 from benchmarks._wire import CallFailed, CallTimeout, Closed, OcppClient
 
-SCENARIOS = ("authorize", "heartbeat", "full-session", "idle")
+SCENARIOS = ("authorize", "heartbeat", "full-session", "idle", "day")
 ACCEPTED = "Accepted"
 
 
@@ -29,6 +30,11 @@ class Plan:
     rate: float | None = None  # open loop: calls/s across all chargers
     meter_values: int = 3
     heartbeat_interval: float = 30.0
+    # day: this share of the chargers charges (sessions back to back), a reading every meter_interval seconds,
+    # sessions session_seconds long on average (exponentially distributed); the others only heartbeat.
+    charging_share: float = 0.1
+    meter_interval: float = 10.0
+    session_seconds: float = 120.0
 
 
 @dataclass
@@ -105,7 +111,7 @@ async def setup(client: OcppClient, messages: Messages, recorder: Recorder, scen
     """BootNotification (and StatusNotification Available before sessions), as a charger does on connecting."""
     if await recorder.call(client, messages.boot()) is None:
         return False
-    if scenario == "full-session":
+    if scenario in ("full-session", "day"):
         return await recorder.call(client, messages.status("Available")) is not None
     return True
 
@@ -114,8 +120,10 @@ async def run_charger(client: OcppClient, messages: Messages, recorder: Recorder
     """The charger's load until the recorder stops it; `slot` spreads open-loop sends and idle heartbeats."""
     await _sleep_until(plan.start)
     try:
-        if plan.scenario == "idle":
+        if plan.scenario == "idle" or (plan.scenario == "day" and not charges(plan.charging_share, slot)):
             await _idle(client, messages, recorder, plan, slot)
+        elif plan.scenario == "day":
+            await _charging(client, messages, recorder, plan, slot)
         elif plan.scenario == "full-session":
             while not recorder.stopping and not client.closed:
                 await _session(client, messages, recorder, plan)
@@ -194,6 +202,57 @@ async def _idle(client: OcppClient, messages: Messages, recorder: Recorder, plan
             return
         await recorder.call(client, messages.heartbeat())
         due = max(due + plan.heartbeat_interval, time.monotonic())
+
+
+def charges(share: float, slot: int) -> bool:
+    """Whether charger `slot` is one of the day's charging ones: `share` of the slots, spread evenly."""
+    return int((slot + 1) * share) > int(slot * share)
+
+
+async def _charging(client: OcppClient, messages: Messages, recorder: Recorder, plan: Plan, slot: int) -> None:
+    """Sessions back to back, each begun at a random moment: Preparing, Authorize, start, a reading every
+    meter_interval for a random length (exponential around session_seconds), stop, Available."""
+    chance = random.Random(slot)  # the same day on every run
+    pause = chance.uniform(0, plan.meter_interval)  # the first sessions' readings spread over an interval
+    while not recorder.stopping and not client.closed:
+        await asyncio.sleep(pause)
+        if recorder.stopping:
+            return
+        readings = max(1, round(chance.expovariate(1 / plan.session_seconds) / plan.meter_interval))
+        await _day_session(client, messages, recorder, plan, readings)
+        pause = chance.uniform(0, plan.meter_interval)
+
+
+async def _day_session(client: OcppClient, messages: Messages, recorder: Recorder, plan: Plan, readings: int) -> None:
+    if await recorder.call(client, messages.status("Preparing")) is None:
+        recorder.session_failures += 1
+        return
+    answer = await recorder.call(client, messages.authorize())
+    if answer is None or not _check_authorized(recorder, messages.version, answer):
+        recorder.session_failures += 1
+        await recorder.call(client, messages.status("Available"))
+        return
+    answer = await recorder.call(client, messages.start())
+    if answer is None:
+        recorder.session_failures += 1
+        return
+    began = time.monotonic()
+    recorder.transactions_started += 1
+    if messages.started(answer) != ACCEPTED:
+        recorder.rejected += 1
+    due = began
+    for _ in range(readings):
+        due += plan.meter_interval
+        await _sleep_until(due)
+        if recorder.stopping:
+            break  # the run is over: the transaction stays open, as a charger cut off mid-session leaves it
+        await recorder.call(client, messages.meter_values())
+        due = max(due, time.monotonic())
+    else:
+        await recorder.call(client, messages.stop())
+        await recorder.call(client, messages.status("Available"))
+        if recorder.in_window(time.monotonic()):
+            recorder.sessions += 1
 
 
 def _check_authorized(recorder: Recorder, version: str, answer: dict[str, Any]) -> bool:
