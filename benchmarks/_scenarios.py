@@ -107,12 +107,18 @@ class Recorder:
         }
 
 
-async def setup(client: OcppClient, messages: Messages, recorder: Recorder, scenario: str) -> bool:
-    """BootNotification (and StatusNotification Available before sessions), as a charger does on connecting."""
+async def setup(
+    client: OcppClient, messages: Messages, recorder: Recorder, scenario: str, charging: bool = False
+) -> bool:
+    """BootNotification (and StatusNotification Available before sessions), as a charger does on connecting;
+    `charging` (day): a session begun too, so the measured day starts with its share of chargers charging."""
     if await recorder.call(client, messages.boot()) is None:
         return False
-    if scenario in ("full-session", "day"):
-        return await recorder.call(client, messages.status("Available")) is not None
+    sessions = scenario in ("full-session", "day")
+    if sessions and await recorder.call(client, messages.status("Available")) is None:
+        return False
+    if charging:
+        return await _begin_session(client, messages, recorder)
     return True
 
 
@@ -210,49 +216,64 @@ def charges(share: float, slot: int) -> bool:
 
 
 async def _charging(client: OcppClient, messages: Messages, recorder: Recorder, plan: Plan, slot: int) -> None:
-    """Sessions back to back, each begun at a random moment: Preparing, Authorize, start, a reading every
-    meter_interval for a random length (exponential around session_seconds), stop, Available."""
+    """The session begun at setup, then sessions back to back: each a reading every meter_interval for a
+    random length (exponential around session_seconds), stop, Available, a random pause of up to one
+    interval, then the next one: Preparing, Authorize, start."""
     chance = random.Random(slot)  # the same day on every run
-    pause = chance.uniform(0, plan.meter_interval)  # the first sessions' readings spread over an interval
+    # The session under way reads first at a random point of its interval (an exponential length has no
+    # memory: what remains of a session under way is distributed as a whole one is).
+    first = chance.uniform(0, plan.meter_interval)
     while not recorder.stopping and not client.closed:
-        await asyncio.sleep(pause)
+        readings = max(1, round(chance.expovariate(1 / plan.session_seconds) / plan.meter_interval))
+        if not await _readings_and_stop(client, messages, recorder, plan, readings, first):
+            return
+        await asyncio.sleep(chance.uniform(0, plan.meter_interval))
         if recorder.stopping:
             return
-        readings = max(1, round(chance.expovariate(1 / plan.session_seconds) / plan.meter_interval))
-        await _day_session(client, messages, recorder, plan, readings)
-        pause = chance.uniform(0, plan.meter_interval)
+        if not await _begin_session(client, messages, recorder):
+            await asyncio.sleep(plan.meter_interval)  # refused: the driver tries again later
+            continue
+        first = plan.meter_interval
 
 
-async def _day_session(client: OcppClient, messages: Messages, recorder: Recorder, plan: Plan, readings: int) -> None:
+async def _begin_session(client: OcppClient, messages: Messages, recorder: Recorder) -> bool:
+    """Preparing, Authorize, the transaction's start; False when any failed."""
     if await recorder.call(client, messages.status("Preparing")) is None:
         recorder.session_failures += 1
-        return
+        return False
     answer = await recorder.call(client, messages.authorize())
     if answer is None or not _check_authorized(recorder, messages.version, answer):
         recorder.session_failures += 1
         await recorder.call(client, messages.status("Available"))
-        return
+        return False
     answer = await recorder.call(client, messages.start())
     if answer is None:
         recorder.session_failures += 1
-        return
-    began = time.monotonic()
+        return False
     recorder.transactions_started += 1
     if messages.started(answer) != ACCEPTED:
         recorder.rejected += 1
-    due = began
+    return True
+
+
+async def _readings_and_stop(
+    client: OcppClient, messages: Messages, recorder: Recorder, plan: Plan, readings: int, first: float
+) -> bool:
+    """The session's readings, `first` seconds then every meter_interval apart, then its stop and
+    StatusNotification Available; False when the run ended first (the transaction stays open, as a charger
+    cut off mid-session leaves it)."""
+    due = time.monotonic() + first
     for _ in range(readings):
-        due += plan.meter_interval
         await _sleep_until(due)
         if recorder.stopping:
-            break  # the run is over: the transaction stays open, as a charger cut off mid-session leaves it
+            return False
         await recorder.call(client, messages.meter_values())
-        due = max(due, time.monotonic())
-    else:
-        await recorder.call(client, messages.stop())
-        await recorder.call(client, messages.status("Available"))
-        if recorder.in_window(time.monotonic()):
-            recorder.sessions += 1
+        due = max(due + plan.meter_interval, time.monotonic())
+    await recorder.call(client, messages.stop())
+    await recorder.call(client, messages.status("Available"))
+    if recorder.in_window(time.monotonic()):
+        recorder.sessions += 1
+    return True
 
 
 def _check_authorized(recorder: Recorder, version: str, answer: dict[str, Any]) -> bool:

@@ -9,7 +9,8 @@ TransactionEvent Ended, StatusNotification Available), `idle` (connect, BootNoti
 every --heartbeat-interval seconds; the slowest heartbeat is the "pause" figure), `day` (a realistic day:
 --charging-share of the chargers charge, sessions back to back each begun at a random moment with
 StatusNotification Preparing and Authorize, a reading every --meter-interval seconds for an exponentially
-distributed length around --session-seconds; the others heartbeat as in `idle`; the figure is the latency of
+distributed length around --session-seconds; those chargers begin their first session while connecting, so
+the measured day starts with them charging; the others heartbeat as in `idle`; the figure is the latency of
 every frame). Every charger first
 connects and sends BootNotification; that setup is not counted. Only 127.0.0.1-style local hosts are allowed.
 
@@ -195,7 +196,8 @@ async def _connect_all(
             opened.append(client)
             messages = Messages(config.version, index)
             try:
-                ok = await setup(client, messages, recorder, config.scenario)
+                charging = config.scenario == "day" and charges(config.charging_share, index - config.first)
+                ok = await setup(client, messages, recorder, config.scenario, charging)
             except Exception:
                 ok = False
             if not ok:
