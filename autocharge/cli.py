@@ -150,7 +150,7 @@ class YoungOnlyCollector:
         self.full_collections += 1
         self._limit = resident_bytes() * GC_FULL_COLLECTION_GROWTH
         self._full_pending = False
-        # Logged because it is the one pass that stops the event loop for long (a few tenths of a second per million objects).
+        # Logged: the one pass that stops the event loop for long (a few tenths of a second per million objects).
         structlog.get_logger(__name__).info(
             "full garbage collection",
             collected=collected,
