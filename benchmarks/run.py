@@ -2,13 +2,15 @@
 
     python -m benchmarks.run                                  # the default scenarios, a few minutes
     python -m benchmarks.run --scenarios authorize,full-session:2.0.1 --duration 20
+    python -m benchmarks.run --scenarios day --day-chargers 10000             # the realistic day's target size
 
 For each scenario the bare websockets server (benchmarks/bare_server.py) is started pinned to one core
 (taskset -c 0) and measured by the load generator pinned to the other (taskset -c 1); then `autocharge
 serve` is started the same way on a throwaway PostgreSQL database (created, migrated with `autocharge
 migrate`, given a tenant, an admin key, the chargers and their drivers' vehicles) with Real-Time Logs on,
 and measured the same way. Prints one JSON object per scenario (both figures, the ratio, the targets), then a
-table; stops the servers and drops the database. PostgreSQL itself is not pinned.
+table of the figures and one of every issue-12 target (bare, autocharge, ratio, met / NOT MET / not run);
+stops the servers and drops the database. PostgreSQL itself is not pinned.
 """
 
 from __future__ import annotations
