@@ -8,12 +8,15 @@ import enum
 import gc
 import io
 import json
+import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import structlog
 import typer
 
 from autocharge.logs import configure_logging
@@ -91,17 +94,84 @@ def _line_buffered_stdout() -> None:
 
 
 # Young objects between collections: a server makes thousands per call, so the default 700 collects every
-# few calls. Full collections stay rare and cheap because the startup heap is frozen (see _tune_gc).
+# few calls.
 GC_YOUNG_THRESHOLD = 20_000
 GC_THRESHOLDS = (GC_YOUNG_THRESHOLD, 20, 100)
+# A full collection (everything unfrozen, collected, frozen again) once the process's resident memory has grown
+# by this factor since the last one: it bounds the memory that cyclic garbage among frozen objects can hold.
+GC_FULL_COLLECTION_GROWTH = 1.5
 
 
-def _tune_gc() -> None:
-    """After startup: what was built so far (modules, schemas, the GraphQL schema, the engine) lives as long as
-    the process, so the collector stops scanning it; otherwise every full collection walks it again."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+class YoungOnlyCollector:
+    """Keeps every collection pass short on a large long-lived heap: after each pass the survivors are frozen.
+
+    A charger's connection is a hundred or so tracked objects that live for days; with 20,000 chargers the
+    older generations would hold millions of them and every pass over those (automatic ones every few
+    minutes) stops the event loop for a second or more. Frozen objects are never scanned, so a pass only
+    walks what was allocated since the previous one. Frozen objects that die are still freed by their
+    reference counts; those in reference cycles wait for the full collection this runs, on the event loop,
+    when the resident memory has grown by GC_FULL_COLLECTION_GROWTH since the last one (that one pass does
+    stop the loop, but only as often as the memory grows by half).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._full_pending = False
+        self.full_collections = 0
+        self._limit = resident_bytes() * GC_FULL_COLLECTION_GROWTH
+
+    def start(self) -> None:
+        """Collects and freezes what start-up built (it lives as long as the process), then watches every pass."""
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+        self._limit = resident_bytes() * GC_FULL_COLLECTION_GROWTH
+        gc.callbacks.append(self._after_pass)
+
+    def stop(self) -> None:
+        if self._after_pass in gc.callbacks:
+            gc.callbacks.remove(self._after_pass)
+
+    def _after_pass(self, phase: str, info: dict[str, int]) -> None:
+        if phase != "stop":
+            return
+        gc.freeze()  # the survivors of this pass; freezing only moves lists, whatever their length
+        if not self._full_pending and resident_bytes() > self._limit:
+            self._full_pending = True
+            # Not here: a collection cannot start inside another's callback (and this may be a worker thread).
+            self._loop.call_soon_threadsafe(self.collect_all)
+
+    def collect_all(self) -> None:
+        """One full collection of the whole heap, frozen objects included; what survives is frozen again."""
+        began, before = time.perf_counter(), resident_bytes()
+        gc.unfreeze()
+        collected = gc.collect()
+        gc.freeze()
+        self.full_collections += 1
+        self._limit = resident_bytes() * GC_FULL_COLLECTION_GROWTH
+        self._full_pending = False
+        # Logged: the one pass that stops the event loop for long (a few tenths of a second per million objects).
+        structlog.get_logger(__name__).info(
+            "full garbage collection",
+            collected=collected,
+            seconds=round(time.perf_counter() - began, 3),
+            resident_mib_before=round(before / 2**20),
+        )
+
+
+def resident_bytes() -> float:
+    """The process's resident memory: /proc/self/statm on Linux, else its peak from getrusage."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return float(int(statm.read().split()[1]) * _PAGE_BYTES)
+    except (OSError, IndexError, ValueError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+        return float(peak if sys.platform == "darwin" else peak * 1024)
+
+
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 async def _ensure_schema(settings: Settings, always: bool = False) -> None:
@@ -169,16 +239,22 @@ async def _serve_until_signalled(settings: Settings, migrate: bool) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with Autocharge(settings) as server:
-        _tune_gc()
-        if settings.log_format == "console":  # JSON logs: stderr carries JSON lines only (autocharge_started has both)
-            if settings.serves_api:
-                typer.echo(f"GraphQL  {server.api_url}/graphql", err=True)
-            if settings.serves_ocpp:
-                typer.echo(f"OCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
-                if server.ocpp_tls_url is not None:
-                    typer.echo(f"OCPP TLS {server.ocpp_tls_url}/{{chargePointId}}", err=True)
-        await stop.wait()
+    collector = YoungOnlyCollector(loop)
+    try:
+        async with Autocharge(settings) as server:
+            collector.start()
+            if (
+                settings.log_format == "console"
+            ):  # JSON logs: stderr carries JSON lines only (autocharge_started has both)
+                if settings.serves_api:
+                    typer.echo(f"GraphQL  {server.api_url}/graphql", err=True)
+                if settings.serves_ocpp:
+                    typer.echo(f"OCPP     {server.ocpp_url}/{{chargePointId}}", err=True)
+                    if server.ocpp_tls_url is not None:
+                        typer.echo(f"OCPP TLS {server.ocpp_tls_url}/{{chargePointId}}", err=True)
+            await stop.wait()
+    finally:
+        collector.stop()
     return EXIT_FRAMES_NOT_STORED if server.frames_not_stored else 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from array import array
 from collections import Counter
@@ -12,7 +13,7 @@ from typing import Any
 from benchmarks._ocpp import Messages
 from benchmarks._wire import CallFailed, CallTimeout, Closed, OcppClient
 
-SCENARIOS = ("authorize", "heartbeat", "full-session", "idle")
+SCENARIOS = ("authorize", "heartbeat", "full-session", "idle", "day")
 ACCEPTED = "Accepted"
 
 
@@ -29,6 +30,11 @@ class Plan:
     rate: float | None = None  # open loop: calls/s across all chargers
     meter_values: int = 3
     heartbeat_interval: float = 30.0
+    # day: this share of the chargers charges (sessions back to back), a reading every meter_interval seconds,
+    # sessions session_seconds long on average (exponentially distributed); the others only heartbeat.
+    charging_share: float = 0.1
+    meter_interval: float = 10.0
+    session_seconds: float = 120.0
 
 
 @dataclass
@@ -101,12 +107,18 @@ class Recorder:
         }
 
 
-async def setup(client: OcppClient, messages: Messages, recorder: Recorder, scenario: str) -> bool:
-    """BootNotification (and StatusNotification Available before sessions), as a charger does on connecting."""
+async def setup(
+    client: OcppClient, messages: Messages, recorder: Recorder, scenario: str, charging: bool = False
+) -> bool:
+    """BootNotification (and StatusNotification Available before sessions), as a charger does on connecting;
+    `charging` (day): a session begun too, so the measured day starts with its share of chargers charging."""
     if await recorder.call(client, messages.boot()) is None:
         return False
-    if scenario == "full-session":
-        return await recorder.call(client, messages.status("Available")) is not None
+    sessions = scenario in ("full-session", "day")
+    if sessions and await recorder.call(client, messages.status("Available")) is None:
+        return False
+    if charging:
+        return await _begin_session(client, messages, recorder)
     return True
 
 
@@ -114,8 +126,10 @@ async def run_charger(client: OcppClient, messages: Messages, recorder: Recorder
     """The charger's load until the recorder stops it; `slot` spreads open-loop sends and idle heartbeats."""
     await _sleep_until(plan.start)
     try:
-        if plan.scenario == "idle":
+        if plan.scenario == "idle" or (plan.scenario == "day" and not charges(plan.charging_share, slot)):
             await _idle(client, messages, recorder, plan, slot)
+        elif plan.scenario == "day":
+            await _charging(client, messages, recorder, plan, slot)
         elif plan.scenario == "full-session":
             while not recorder.stopping and not client.closed:
                 await _session(client, messages, recorder, plan)
@@ -194,6 +208,72 @@ async def _idle(client: OcppClient, messages: Messages, recorder: Recorder, plan
             return
         await recorder.call(client, messages.heartbeat())
         due = max(due + plan.heartbeat_interval, time.monotonic())
+
+
+def charges(share: float, slot: int) -> bool:
+    """Whether charger `slot` is one of the day's charging ones: `share` of the slots, spread evenly."""
+    return int((slot + 1) * share) > int(slot * share)
+
+
+async def _charging(client: OcppClient, messages: Messages, recorder: Recorder, plan: Plan, slot: int) -> None:
+    """The session begun at setup, then sessions back to back: each a reading every meter_interval for a
+    random length (exponential around session_seconds), stop, Available, a random pause of up to one
+    interval, then the next one: Preparing, Authorize, start."""
+    chance = random.Random(slot)  # the same day on every run
+    # The session under way reads first at a random point of its interval (an exponential length has no
+    # memory: what remains of a session under way is distributed as a whole one is).
+    first = chance.uniform(0, plan.meter_interval)
+    while not recorder.stopping and not client.closed:
+        readings = max(1, round(chance.expovariate(1 / plan.session_seconds) / plan.meter_interval))
+        if not await _readings_and_stop(client, messages, recorder, plan, readings, first):
+            return
+        await asyncio.sleep(chance.uniform(0, plan.meter_interval))
+        if recorder.stopping:
+            return
+        if not await _begin_session(client, messages, recorder):
+            await asyncio.sleep(plan.meter_interval)  # refused: the driver tries again later
+            continue
+        first = plan.meter_interval
+
+
+async def _begin_session(client: OcppClient, messages: Messages, recorder: Recorder) -> bool:
+    """Preparing, Authorize, the transaction's start; False when any failed."""
+    if await recorder.call(client, messages.status("Preparing")) is None:
+        recorder.session_failures += 1
+        return False
+    answer = await recorder.call(client, messages.authorize())
+    if answer is None or not _check_authorized(recorder, messages.version, answer):
+        recorder.session_failures += 1
+        await recorder.call(client, messages.status("Available"))
+        return False
+    answer = await recorder.call(client, messages.start())
+    if answer is None:
+        recorder.session_failures += 1
+        return False
+    recorder.transactions_started += 1
+    if messages.started(answer) != ACCEPTED:
+        recorder.rejected += 1
+    return True
+
+
+async def _readings_and_stop(
+    client: OcppClient, messages: Messages, recorder: Recorder, plan: Plan, readings: int, first: float
+) -> bool:
+    """The session's readings, `first` seconds then every meter_interval apart, then its stop and
+    StatusNotification Available; False when the run ended first (the transaction stays open, as a charger
+    cut off mid-session leaves it)."""
+    due = time.monotonic() + first
+    for _ in range(readings):
+        await _sleep_until(due)
+        if recorder.stopping:
+            return False
+        await recorder.call(client, messages.meter_values())
+        due = max(due + plan.meter_interval, time.monotonic())
+    await recorder.call(client, messages.stop())
+    await recorder.call(client, messages.status("Available"))
+    if recorder.in_window(time.monotonic()):
+        recorder.sessions += 1
+    return True
 
 
 def _check_authorized(recorder: Recorder, version: str, answer: dict[str, Any]) -> bool:

@@ -6,7 +6,12 @@ Scenarios: `authorize` (closed loop, or open loop at --rate calls/s in total), `
 Heartbeat), `full-session` (per session: StatusNotification Preparing, Authorize with the vehicle's token,
 StartTransaction / TransactionEvent Started, K MeterValues / TransactionEvent Updated, StopTransaction /
 TransactionEvent Ended, StatusNotification Available), `idle` (connect, BootNotification, then a Heartbeat
-every --heartbeat-interval seconds; the slowest heartbeat is the "pause" figure). Every charger first
+every --heartbeat-interval seconds; the slowest heartbeat is the "pause" figure), `day` (a realistic day:
+--charging-share of the chargers charge, sessions back to back each begun at a random moment with
+StatusNotification Preparing and Authorize, a reading every --meter-interval seconds for an exponentially
+distributed length around --session-seconds; those chargers begin their first session while connecting, so
+the measured day starts with them charging; the others heartbeat as in `idle`; the figure is the latency of
+every frame). Every charger first
 connects and sends BootNotification; that setup is not counted. Only 127.0.0.1-style local hosts are allowed.
 
 With --processes P the chargers are split over P processes (one process holds at most its open-files limit
@@ -33,7 +38,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from benchmarks._ocpp import CHARGE_POINT_PREFIX, Messages, charge_point_id
-from benchmarks._scenarios import SCENARIOS, Plan, Recorder, run_charger, setup
+from benchmarks._scenarios import SCENARIOS, Plan, Recorder, charges, run_charger, setup
 from benchmarks._stats import ProcSample, cpu_percent, percentiles, sample, wait_percent
 from benchmarks._wire import OcppClient, Refused
 
@@ -56,6 +61,9 @@ class Config:
     rate: float | None = None
     meter_values: int = 3
     heartbeat_interval: float = 30.0
+    charging_share: float = 0.1
+    meter_interval: float = 10.0
+    session_seconds: float = 120.0
     connect_concurrency: int = 64
     timeout: float = 10.0
     processes: int = 1
@@ -142,6 +150,9 @@ async def worker(config: Config, indices: range, channel: Channel) -> None:
         rate=config.rate,
         meter_values=config.meter_values,
         heartbeat_interval=config.heartbeat_interval,
+        charging_share=config.charging_share,
+        meter_interval=config.meter_interval,
+        session_seconds=config.session_seconds,
     )
     own: list[ProcSample | None] = []
     loop = asyncio.get_running_loop()
@@ -185,7 +196,8 @@ async def _connect_all(
             opened.append(client)
             messages = Messages(config.version, index)
             try:
-                ok = await setup(client, messages, recorder, config.scenario)
+                charging = config.scenario == "day" and charges(config.charging_share, index - config.first)
+                ok = await setup(client, messages, recorder, config.scenario, charging)
             except Exception:
                 ok = False
             if not ok:
@@ -305,6 +317,8 @@ def merge(
         figures["latency_from_schedule_ms"] = percentiles(joined("scheduled_latencies"))
         figures["late_sends"] = added("late_sends")  # sent over 1 ms after they were due
         figures["missed_sends"] = added("missed_sends")  # skipped: the previous answer came after they were due
+    if config.scenario == "day":
+        figures["charging"] = sum(charges(config.charging_share, slot) for slot in range(config.chargers))
     if config.scenario == "full-session":
         figures["session_ms"] = percentiles(joined("session_latencies"))
     if config.server_pid:
@@ -359,6 +373,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
     parser.add_argument("--rate", type=float, help="open loop: total calls/s (authorize, heartbeat)")
     parser.add_argument("--meter-values", type=int, default=3, help="K readings per session")
     parser.add_argument("--heartbeat-interval", type=float, default=30.0, help="idle: seconds between heartbeats")
+    parser.add_argument("--charging-share", type=float, default=0.1, help="day: share of the chargers charging")
+    parser.add_argument("--meter-interval", type=float, default=10.0, help="day: seconds between readings")
+    parser.add_argument("--session-seconds", type=float, default=120.0, help="day: mean session length")
     parser.add_argument("--connect-concurrency", type=int, default=64, help="handshakes in flight at once")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a call counts as timed out")
     parser.add_argument("--processes", type=int, default=1, help="generator processes (more for many sockets)")
@@ -367,6 +384,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
     args = parser.parse_args(argv)
     if not 1 <= args.chargers <= 100_000 or args.duration <= 0 or args.duration > 3600:
         parser.error("chargers must be 1..100000 and duration 0..3600 s")
+    if not 0 <= args.charging_share <= 1 or args.meter_interval <= 0 or args.session_seconds <= 0:
+        parser.error("charging share must be 0..1, meter interval and session length positive")
     return Config(**{**vars(args), "host": _local_only(args.host)})
 
 

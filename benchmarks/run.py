@@ -2,13 +2,15 @@
 
     python -m benchmarks.run                                  # the default scenarios, a few minutes
     python -m benchmarks.run --scenarios authorize,full-session:2.0.1 --duration 20
+    python -m benchmarks.run --scenarios day --day-chargers 10000             # the realistic day's target size
 
 For each scenario the bare websockets server (benchmarks/bare_server.py) is started pinned to one core
 (taskset -c 0) and measured by the load generator pinned to the other (taskset -c 1); then `autocharge
 serve` is started the same way on a throwaway PostgreSQL database (created, migrated with `autocharge
 migrate`, given a tenant, an admin key, the chargers and their drivers' vehicles) with Real-Time Logs on,
 and measured the same way. Prints one JSON object per scenario (both figures, the ratio, the targets), then a
-table; stops the servers and drops the database. PostgreSQL itself is not pinned.
+table of the figures and one of every issue-12 target (bare, autocharge, ratio, met / NOT MET / not run);
+stops the servers and drops the database. PostgreSQL itself is not pinned.
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ from typing import Any
 
 from benchmarks import _seeding
 from benchmarks._servers import AutochargeServer, BareServer, Server, pinned
-from benchmarks._targets import compare, table
+from benchmarks._targets import compare, table, targets_table
 from benchmarks.profile_breakdown import breakdown
 
-DEFAULT_SCENARIOS = "authorize,authorize-rate,full-session:1.6,full-session:2.0.1,idle,ocpplogs"
-KNOWN = ("authorize", "authorize-rate", "heartbeat", "full-session", "idle", "ocpplogs")
+DEFAULT_SCENARIOS = "authorize,authorize-rate,full-session:1.6,full-session:2.0.1,idle,day,ocpplogs"
+KNOWN = ("authorize", "authorize-rate", "heartbeat", "full-session", "idle", "day", "ocpplogs")
+# Many sockets: the chargers over several generator processes, so no one event loop's own delays count.
+_SOCKETS_PER_GENERATOR = {"idle": 10_000, "day": 5_000}
 # Descriptors autocharge keeps besides its chargers' sockets: database pool, listeners, logs, pipes.
 _SERVER_SPARE_FILES = 200
 
@@ -87,17 +91,22 @@ class Bench:
             asyncio.run(_seeding.drop_database(self.args.database_server_url, self.database_name))
 
     def chargers_for(self, scenario: Scenario) -> int:
+        return min(self.requested(scenario), self.open_files - _SERVER_SPARE_FILES)
+
+    def requested(self, scenario: Scenario) -> int:
         if scenario.name == "idle":
-            return min(self.args.idle_chargers, self.open_files - _SERVER_SPARE_FILES)
-        return self.args.chargers
+            return int(self.args.idle_chargers)
+        if scenario.name == "day":
+            return int(self.args.day_chargers)
+        return int(self.args.chargers)
 
     # --- one scenario ---
 
     def run(self, scenario: Scenario) -> dict[str, Any]:
         result: dict[str, Any] = {"scenario": scenario.name, "ocpp": scenario.version}
-        if scenario.name == "idle":
-            result["requested_chargers"] = self.args.idle_chargers
-            if self.chargers_for(scenario) < self.args.idle_chargers:
+        if scenario.name in ("idle", "day"):
+            result["requested_chargers"] = self.requested(scenario)
+            if self.chargers_for(scenario) < self.requested(scenario):
                 result["limited_by"] = (
                     f"RLIMIT_NOFILE: one process may hold {self.open_files} descriptors here and the hard limit "
                     f"cannot be raised, so the server can take at most {self.chargers_for(scenario)} chargers"
@@ -134,7 +143,8 @@ class Bench:
         totals = figures.get("totals", {})
         checks = {
             "server_stop_s": round(stop_seconds, 1),
-            "frames_expected": totals.get("calls_sent", 0) + totals.get("answers", 0) if totals else None,
+            # Our CALLs and their answers, and the server's own CALLs (GetConfiguration after a boot) with ours.
+            "frames_expected": _frames(totals) if totals else None,
             "frames_stored": after["frames"] - before["frames"],
             "transactions_expected": totals.get("transactions_started") if totals else None,
             "transactions_stored": after["transactions"] - before["transactions"],
@@ -182,33 +192,46 @@ class Bench:
                 *("--charger-id", str(self.fleet.charger_ids[0]), "--server-pid", str(server.pid)),
             ]
         else:
-            idle = scenario.name == "idle"
             name = "authorize" if scenario.name == "authorize-rate" else scenario.name
+            duration, warmup, heartbeat = self.timing(scenario)
             argv = [
                 *("-m", "benchmarks.loadgen", "--port", str(server.ocpp_port), "--scenario", name),
                 *("--ocpp", scenario.version, "--chargers", str(self.chargers_for(scenario))),
-                *("--duration", str(args.idle_duration if idle else args.duration)),
-                *("--warmup", str(args.idle_warmup if idle else args.warmup)),
-                *("--meter-values", str(args.meter_values), "--heartbeat-interval", str(args.idle_heartbeat)),
+                *("--duration", str(duration), "--warmup", str(warmup)),
+                *("--meter-values", str(args.meter_values), "--heartbeat-interval", str(heartbeat)),
                 *("--server-pid", str(server.pid)),
             ]
             if scenario.name == "authorize-rate":
                 argv += ["--rate", str(args.rate)]
-            if idle:  # at most 10,000 sockets per generator process, so its own work stays small
-                argv += ["--processes", str(-(-self.chargers_for(scenario) // 10_000))]
+            if scenario.name == "day":
+                argv += ["--charging-share", str(args.day_charging_share)]
+                argv += ["--meter-interval", str(args.day_meter_interval)]
+                argv += ["--session-seconds", str(args.day_session_seconds)]
+            per_process = _SOCKETS_PER_GENERATOR.get(scenario.name)
+            if per_process:
+                argv += ["--processes", str(-(-self.chargers_for(scenario) // per_process))]
         log = self.log(f"generator-{scenario.name}")
         with log.open("ab") as stderr:
             done = subprocess.run(
                 pinned([sys.executable, *argv], args.generator_cpu),
                 stdout=subprocess.PIPE,
                 stderr=stderr,
-                timeout=args.idle_duration + 900,
+                timeout=max(args.idle_duration, args.day_duration) + 900,
                 check=False,
             )
         if done.returncode != 0 or not done.stdout.strip():
             raise RuntimeError(f"the generator failed ({done.returncode}); see {log}")
         figures: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
         return figures
+
+    def timing(self, scenario: Scenario) -> tuple[float, float, float]:
+        """Measured seconds, warm-up seconds and heartbeat interval of the scenario."""
+        args = self.args
+        if scenario.name == "idle":
+            return args.idle_duration, args.idle_warmup, args.idle_heartbeat
+        if scenario.name == "day":
+            return args.day_duration, args.day_warmup, args.day_heartbeat
+        return args.duration, args.warmup, args.idle_heartbeat
 
     def profile(self, scenario: Scenario, server: AutochargeServer) -> _Profiler | None:
         if self.args.profile is None or scenario.name not in self.args.profile_scenarios.split(","):
@@ -223,6 +246,10 @@ class Bench:
 
     def log(self, name: str) -> Path:
         return self.workdir / f"{name}.log"
+
+
+def _frames(totals: dict[str, int]) -> int:
+    return totals.get("calls_sent", 0) + totals.get("answers", 0) + 2 * totals.get("server_calls", 0)
 
 
 class _Profiler(threading.Thread):
@@ -262,6 +289,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--idle-heartbeat", type=float, default=300.0, help="idle: seconds between heartbeats")
     parser.add_argument("--idle-duration", type=float, default=60.0)
     parser.add_argument("--idle-warmup", type=float, default=5.0)
+    parser.add_argument("--day-chargers", type=int, default=2_000, help="day: chargers; the target run uses 10000")
+    parser.add_argument("--day-charging-share", type=float, default=0.1, help="day: share of them charging")
+    parser.add_argument("--day-meter-interval", type=float, default=10.0, help="day: seconds between readings")
+    parser.add_argument("--day-session-seconds", type=float, default=120.0, help="day: mean session length")
+    parser.add_argument("--day-heartbeat", type=float, default=300.0, help="day: seconds between heartbeats")
+    parser.add_argument("--day-duration", type=float, default=60.0)
+    parser.add_argument("--day-warmup", type=float, default=15.0)
     parser.add_argument("--logs-rate", type=float, default=1000.0, help="ocpplogs: frames/s the chargers send")
     parser.add_argument("--server-cpu", default="0", help="taskset CPU list for the servers")
     parser.add_argument("--generator-cpu", default="1", help="taskset CPU list for the generators")
@@ -306,6 +340,8 @@ def main() -> None:
     if args.output:
         Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     print(table(results), flush=True)
+    print(flush=True)
+    print(targets_table(results), flush=True)
     note(f"server and generator logs: {logs}")
 
 
