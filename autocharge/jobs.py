@@ -16,6 +16,9 @@ from domain.services import chargers, pairing, station_operations
 from domain.services.api_keys import KeyUsage
 from domain.services.deps import Deps
 
+# Recorded connections read and checked at a time by the orphaned-connection sweep.
+SWEEP_PAGE_SIZE = 200
+
 log = structlog.get_logger(__name__)
 
 # While the database (or Redis) is unavailable, a job waits longer and longer between attempts, up to this.
@@ -125,16 +128,23 @@ async def end_orphaned_connections(
     nothing is ended."""
 
     async def sweep() -> None:
-        recorded = await deps.directory.recorded_connections(deps.clock() - timedelta(seconds=grace_seconds))
-        if not recorded:
-            return
-        for connection in await chargers.end_orphaned_connections(deps.uow, recorded, is_live, deps.clock):
-            log.warning(
-                "orphaned_connection_ended",
-                charge_point_id=connection.charge_point_id,
-                tenant_id=str(connection.tenant_id),
-                reason="no process holds the charger any more",
-            )
+        # Page by page: with thousands of idle chargers nearly all are "last seen before" the cut-off, and one
+        # read of them all (rows, objects, a liveness check each) held the event loop for a quarter second.
+        seen_before = deps.clock() - timedelta(seconds=grace_seconds)
+        after = None
+        while True:
+            page = await deps.directory.recorded_connections(seen_before, after, SWEEP_PAGE_SIZE)
+            for connection in await chargers.end_orphaned_connections(deps.uow, page, is_live, deps.clock):
+                log.warning(
+                    "orphaned_connection_ended",
+                    charge_point_id=connection.charge_point_id,
+                    tenant_id=str(connection.tenant_id),
+                    reason="no process holds the charger any more",
+                )
+            if len(page) < SWEEP_PAGE_SIZE:
+                return
+            after = page[-1].charger_id
+            await asyncio.sleep(0)  # the chargers' frames go first between pages
 
     await every(interval_seconds, "orphaned_connection_sweep", sweep)
 

@@ -299,8 +299,11 @@ class Directory(Protocol):
         returns how many."""
         ...
 
-    async def recorded_connections(self, seen_before: datetime) -> list[RecordedConnection]:
-        """Chargers recorded as connected, in every tenant, last seen before `seen_before`."""
+    async def recorded_connections(
+        self, seen_before: datetime, after: UUID | None = None, limit: int = 500
+    ) -> list[RecordedConnection]:
+        """Chargers recorded as connected, in every tenant, last seen before `seen_before`: at most `limit`, in
+        the order of their charger id, after the charger `after` (a page; the next starts after its last)."""
         ...
 
     async def chargers_with_local_list(self) -> list[tuple[UUID, UUID, str]]:

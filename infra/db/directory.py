@@ -125,7 +125,9 @@ class SqlDirectory:
                     purged += cast(CursorResult[Any], await session.execute(statement)).rowcount
                 return purged
 
-    async def recorded_connections(self, seen_before: datetime) -> list[RecordedConnection]:
+    async def recorded_connections(
+        self, seen_before: datetime, after: UUID | None = None, limit: int = 500
+    ) -> list[RecordedConnection]:
         c = chargers
         query = (
             select(c.c.tenant_id, c.c.id.label("charger_id"), c.c.charge_point_id, c.c.connection_id)
@@ -134,8 +136,11 @@ class SqlDirectory:
                 c.c.connection_id.is_not(None),
                 c.c.last_seen_at < seen_before,
             )
-            .order_by(c.c.last_seen_at)
+            .order_by(c.c.id)
+            .limit(limit)
         )
+        if after is not None:
+            query = query.where(c.c.id > after)
         return [from_row(RecordedConnection, row) for row in (await self._read(query)).mappings()]
 
     async def chargers_with_local_list(self) -> list[tuple[UUID, UUID, str]]:

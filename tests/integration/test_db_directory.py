@@ -165,12 +165,17 @@ async def test_recorded_connections_lists_connected_chargers_of_every_tenant_las
         last_seen_at=T0 - timedelta(hours=1),
     )
 
-    found = await directory.recorded_connections(seen_before=T0 - timedelta(seconds=30))
+    cut_off = T0 - timedelta(seconds=30)
+    found = await directory.recorded_connections(seen_before=cut_off)
+    first = await directory.recorded_connections(cut_off, limit=1)
+    second = await directory.recorded_connections(cut_off, after=first[0].charger_id, limit=1)
+    past_the_end = await directory.recorded_connections(cut_off, after=second[0].charger_id, limit=1)
 
     assert found == [
         RecordedConnection(a, old.id, "CP-OLD", old.connection_id),  # type: ignore[arg-type]
         RecordedConnection(b, other_tenant.id, "CP-B", other_tenant.connection_id),  # type: ignore[arg-type]
     ]
+    assert (first, second, past_the_end) == (found[:1], found[1:], [])  # pages in charger id order
 
 
 async def test_purge_deletes_old_dead_letters_too(seed: Seed, directory: SqlDirectory, database: Database) -> None:
