@@ -18,7 +18,7 @@ from infra.pubsub.memory import MemoryEventBus
 from infra.throttle import MemoryFailureThrottle, windows
 from tests.api.fakes_api import ApiUnitOfWork, FakeDirectory
 from tests.api.harness import ADMIN_A, ADMIN_B, MAX_DEPTH, QUEUE_SIZE, READER_A, Api, FakeClock, NullJournal, serving
-from tests.unit.fakes import FakeCommands, FakeTokenFacts, Store
+from tests.unit.fakes import FakeCommands, Store, TokenFactsInUnitOfWork
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ async def serving_api(**app_options: Any) -> AsyncIterator[Api]:
             bus=bus,
             journal=NullJournal(),
             commands=commands,
-            tokens=FakeTokenFacts(uow),
+            tokens=TokenFactsInUnitOfWork(uow),
             clock=clock,
         )
         rate = app_options.pop("rate_limit", None)

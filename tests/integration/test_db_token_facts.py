@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from uuid import UUID
-
-from domain.commands import AddVehicleIdentifier, RetireVehicle, StartPairing, Token
+from domain.commands import AddVehicleIdentifier, RetireVehicle, StartPairing
 from domain.ids import new_id
 from domain.model import AuthorizationStatus, ConnectionState, TransactionStatus
-from domain.queries import TokenFacts
 from domain.services import pairing, vehicles
-from domain.services.authorization import read_facts
 from infra.db.engine import Database
 from infra.db.token_facts import SqlTokenFacts
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
 from tests.builders import a_transaction
 from tests.databases import Seed
+from tests.unit.fakes import TokenFactsInUnitOfWork
 
 MAC, OTHER = "0A1B2C3D4E5F", "AABBCCDDEEFF"
-
-
-class InUnitOfWork:
-    """The same facts read through the repositories of a SqlUnitOfWork, as judge() reads them."""
-
-    def __init__(self, uow_factory: SqlUnitOfWorkFactory) -> None:
-        self._uow_factory = uow_factory
-
-    async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> TokenFacts | None:
-        async with self._uow_factory(tenant_id) as uow:
-            charger = await uow.chargers.get(charger_id)
-            if charger is None:
-                return None
-            return await read_facts(uow, charger, Token(value, autocharge=True), datetime.now(UTC))
 
 
 async def test_the_facts_match_the_repositories_in_every_case(
     seed: Seed, database: Database, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    sql, reference = SqlTokenFacts(database), InUnitOfWork(uow_factory)
+    sql, reference = SqlTokenFacts(database), TokenFactsInUnitOfWork(uow_factory)
     tenant, stranger = await seed.tenant(), await seed.tenant()
     charger = await seed.charger(tenant.id, autocharge_supported=True)
     unmarked = await seed.charger(tenant.id, autocharge_supported=False)
@@ -78,7 +60,7 @@ async def test_the_facts_match_the_repositories_in_every_case(
 async def test_the_facts_name_another_charger_where_the_token_is_charging_now(
     seed: Seed, database: Database, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    sql, reference = SqlTokenFacts(database), InUnitOfWork(uow_factory)
+    sql, reference = SqlTokenFacts(database), TokenFactsInUnitOfWork(uow_factory)
     tenant, stranger = await seed.tenant(), await seed.tenant()
     charging, here, refused_on, done_on = [await seed.charger(tenant.id) for _ in range(4)]
     theirs = await seed.charger(stranger.id)

@@ -22,7 +22,7 @@ from domain.services import chargers, users, vehicles
 from domain.services.deps import Deps
 from ocpp_server import ConnectionRegistry, OcppServer
 from tests.ocpp.fakes_ocpp import FakeDirectory, FlakyUnitOfWork, ListJournal, Power, StubBus
-from tests.unit.fakes import FakeTokenFacts, Store
+from tests.unit.fakes import Store, TokenFactsInUnitOfWork
 
 SUBPROTOCOL = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 
@@ -52,7 +52,7 @@ class Env:
             bus=StubBus(),
             journal=self.journal,
             commands=self.registry,
-            tokens=FakeTokenFacts(uow),
+            tokens=TokenFactsInUnitOfWork(uow),
         )
 
     async def start(self, **overrides: Any) -> OcppServer:

@@ -392,8 +392,9 @@ class FakeUnitOfWork:
         self._events.append(event)
 
 
-class FakeTokenFacts:
-    """The TokenFactsReader port over the in-memory store: the facts read as judge() reads them in a unit of work."""
+class TokenFactsInUnitOfWork:
+    """The TokenFactsReader port read through any unit of work, as judge() reads the facts: over the in-memory
+    store for the unit tests, over the database as the reference SqlTokenFacts is compared with."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory

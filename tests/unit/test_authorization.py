@@ -6,7 +6,7 @@ from domain.commands import AddRfidTag, AddVehicleIdentifier, Authorize, RetireV
 from domain.model import AuthorizationStatus, TransactionOrigin
 from domain.services import authorization, pairing, users, vehicles
 from tests.unit.conftest import World
-from tests.unit.fakes import FakeTokenFacts, FakeUnitOfWork
+from tests.unit.fakes import FakeUnitOfWork, TokenFactsInUnitOfWork
 
 MAC = "0A1B2C3D4E5F"
 
@@ -14,7 +14,7 @@ MAC = "0A1B2C3D4E5F"
 async def _authorize(world: World, charger_id: object, token: Token, tenant: object = None) -> authorization.Verdict:
     return await authorization.authorize(
         world.factory,
-        FakeTokenFacts(world.factory),
+        TokenFactsInUnitOfWork(world.factory),
         tenant or world.tenant_a,
         Authorize(charger_id, token),
         world.clock,  # type: ignore[arg-type]
@@ -132,7 +132,7 @@ async def test_a_paired_car_at_a_charger_known_to_read_evccids_is_judged_without
     vehicle = await world.vehicle(await world.user())
     await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, MAC))
     counting = _CountingFactory(world)
-    tokens = FakeTokenFacts(world.factory)
+    tokens = TokenFactsInUnitOfWork(world.factory)
     authorize = Authorize(charger.id, Token.from_ocpp16("VID:" + MAC))
     first = await authorization.authorize(counting, tokens, world.tenant_a, authorize, world.clock)  # type: ignore[arg-type]
     assert counting.commits == 1  # the first one marks the charger as reading EVCCIDs
@@ -145,7 +145,7 @@ async def test_unknown_tokens_and_waiting_pairing_sessions_still_take_the_record
     charger = await world.charger()
     vehicle = await world.vehicle(await world.user())
     counting = _CountingFactory(world)
-    tokens = FakeTokenFacts(world.factory)
+    tokens = TokenFactsInUnitOfWork(world.factory)
     unknown = Authorize(charger.id, Token.from_ocpp16("VID:AABBCCDDEEFF"))
     for _ in range(2):  # recorded every time it is seen
         await authorization.authorize(counting, tokens, world.tenant_a, unknown, world.clock)  # type: ignore[arg-type]

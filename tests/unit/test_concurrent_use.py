@@ -10,7 +10,7 @@ from domain.commands import AddRfidTag, AddVehicleIdentifier, Authorize, StartTr
 from domain.model import AuthorizationStatus, Charger, TransactionStatus
 from domain.services import authorization, transactions, users, vehicles
 from tests.unit.conftest import World
-from tests.unit.fakes import FakeTokenFacts
+from tests.unit.fakes import TokenFactsInUnitOfWork
 
 MAC = "0A1B2C3D4E5F"
 VEHICLE = Token.from_ocpp16("VID:" + MAC)
@@ -20,7 +20,7 @@ CARD = Token.from_ocpp16("CARD-0042")
 async def _authorize(world: World, charger_id: UUID, token: Token) -> authorization.Verdict:
     return await authorization.authorize(
         world.factory,
-        FakeTokenFacts(world.factory),
+        TokenFactsInUnitOfWork(world.factory),
         world.tenant_a,
         Authorize(charger_id, token),
         world.clock,  # type: ignore[arg-type]

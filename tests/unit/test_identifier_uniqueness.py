@@ -10,7 +10,7 @@ from domain.ids import new_id
 from domain.model import AuthorizationStatus, IdentifierSource, PairingFailure, PairingStatus, VehicleIdentifier
 from domain.services import authorization, pairing, vehicles
 from tests.unit.conftest import World
-from tests.unit.fakes import FakeTokenFacts
+from tests.unit.fakes import TokenFactsInUnitOfWork
 
 NOT_UNIQUE = ["VID:000000000000", "VID:FFFFFFFFFFFF", "VID:01005E0000FB"]
 
@@ -18,7 +18,7 @@ NOT_UNIQUE = ["VID:000000000000", "VID:FFFFFFFFFFFF", "VID:01005E0000FB"]
 async def _authorize(world: World, charger_id: object, token: Token) -> authorization.Verdict:
     return await authorization.authorize(
         world.factory,
-        FakeTokenFacts(world.factory),
+        TokenFactsInUnitOfWork(world.factory),
         world.tenant_a,
         Authorize(charger_id, token),
         world.clock,  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from domain.model import PairingStatus
 from domain.services import pairing
 from domain.services.deps import Deps
 from tests.unit.conftest import World
-from tests.unit.fakes import FakeCommands, FakeTokenFacts
+from tests.unit.fakes import FakeCommands, TokenFactsInUnitOfWork
 
 
 class _Directory:
@@ -45,7 +45,7 @@ def _deps(world: World, directory: Any) -> Deps:
         bus=None,  # type: ignore[arg-type]
         journal=None,  # type: ignore[arg-type]
         commands=FakeCommands(),
-        tokens=FakeTokenFacts(world.factory),
+        tokens=TokenFactsInUnitOfWork(world.factory),
         clock=world.clock,
     )
 

@@ -8,7 +8,7 @@ from domain.events import TOKENS_TOPIC, ChargerPairingChanged, PairingSessionCha
 from domain.model import AuthorizationStatus, IdentifierSource, PairingFailure, PairingStatus
 from domain.services import authorization, pairing, vehicles
 from tests.unit.conftest import World
-from tests.unit.fakes import FakeTokenFacts
+from tests.unit.fakes import TokenFactsInUnitOfWork
 
 MAC = "0A1B2C3D4E5F"
 
@@ -16,7 +16,7 @@ MAC = "0A1B2C3D4E5F"
 async def _plug_in(world: World, charger_id: object, token: Token) -> authorization.Verdict:
     return await authorization.authorize(
         world.factory,
-        FakeTokenFacts(world.factory),
+        TokenFactsInUnitOfWork(world.factory),
         world.tenant_a,
         Authorize(charger_id, token),
         world.clock,  # type: ignore[arg-type]
