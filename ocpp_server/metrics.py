@@ -57,15 +57,13 @@ class OcppMetrics:
 
         # Each labelled child looked up once: labels() takes a lock and builds a key on every call, which is
         # measurable at two frames per call, thousands of calls a second.
-        self._frame_counters: dict[tuple[str, str, str | None], Any] = {}
+        self._frame_counters: dict[tuple[str, str, str], Any] = {}
 
     def frame(self, direction: str, message_type: str, action: str | None) -> None:
-        key = (direction, message_type, action)
+        # Actions come from the charger: only the spec's names become label values, so labels (and the children
+        # kept here) stay few.
+        key = (direction, message_type, known_action(action))
         counter = self._frame_counters.get(key)
         if counter is None:
-            # Actions come from the charger: only the spec's names become label values, so labels stay few; the
-            # cache is bounded by the same rule (an unknown action is looked up each time, never kept).
-            counter = self.frames.labels(direction, message_type, known_action(action))
-            if known_action(action) == action or action is None:
-                self._frame_counters[key] = counter
+            counter = self._frame_counters[key] = self.frames.labels(*key)
         counter.inc()
