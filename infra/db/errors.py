@@ -22,7 +22,7 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
-        raise Conflict(conflict_message(exc)) from exc
+        raise Conflict(conflict_message(str(exc.orig or exc))) from exc
     except (OperationalError, InterfaceError) as exc:
         raise Unavailable(f"database unavailable: {_first_line(exc.orig or exc)}") from exc
     except PoolTimeout as exc:  # every pooled connection stayed busy for the whole pool timeout
@@ -35,7 +35,10 @@ def translate_errors() -> Iterator[None]:
         # Raised by the drivers themselves while connecting (refused, unreachable, timed out).
         raise Unavailable(f"database unavailable: {_first_line(exc) or type(exc).__name__}") from exc
     except Exception as exc:
-        if _is_asyncpg_connection_error(exc):
+        # The prepared statements (prepared.py) run on asyncpg itself: its errors arrive untranslated.
+        if _is_asyncpg_error(exc, "IntegrityConstraintViolationError"):
+            raise Conflict(conflict_message(str(exc))) from exc
+        if _is_asyncpg_error(exc, "PostgresConnectionError", "InterfaceError"):
             raise Unavailable(f"database unavailable: {_first_line(exc)}") from exc
         raise
 
@@ -61,9 +64,8 @@ def _rules() -> tuple[_Rule, ...]:
     return tuple(rules)
 
 
-def conflict_message(exc: IntegrityError) -> str:
-    """Name the broken rule in words a person can act on."""
-    text = str(exc.orig or exc)
+def conflict_message(text: str) -> str:
+    """Name the broken rule (the driver's error message) in words a person can act on."""
     for rule in _rules():
         if f'"{rule.name}"' in text or (text.startswith(rule.sqlite_signature) and _ends_there(text, rule)):
             return rule.message
@@ -85,9 +87,6 @@ def _first_line(exc: BaseException | str) -> str:
     return lines[0] if lines else ""
 
 
-def _is_asyncpg_connection_error(exc: Exception) -> bool:
+def _is_asyncpg_error(exc: Exception, *names: str) -> bool:
     # Checked by name so this module does not import the driver (asyncpg ships no type stubs either).
-    return any(
-        cls.__module__.startswith("asyncpg") and cls.__name__ in {"PostgresConnectionError", "InterfaceError"}
-        for cls in type(exc).__mro__
-    )
+    return any(cls.__module__.startswith("asyncpg") and cls.__name__ in names for cls in type(exc).__mro__)

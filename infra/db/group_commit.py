@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
 from domain.errors import Unavailable
+from infra.db import prepared
 from infra.db.errors import translate_errors
+from infra.db.prepared import Prepared, Row
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +45,8 @@ MAX_UNITS = 200
 # Shared connections on PostgreSQL, each with a batch of its own.
 LANES = 4
 
-# One name for every unit's savepoint: only one unit at a time runs on a lane's connection. The same text each
-# time also keeps one prepared statement in the driver's cache (SQLAlchemy's begin_nested() numbers its
-# savepoints, and each new name would be prepared anew and push the hot statements out of that cache).
+# One name for every unit's savepoint: only one unit at a time runs on a lane's connection, so its savepoint is
+# always the innermost (SQLAlchemy's begin_nested() would number them, and run each through the engine).
 _SAVEPOINT = "SAVEPOINT unit_of_work"
 _RELEASE = "RELEASE SAVEPOINT unit_of_work"
 _ROLLBACK = "ROLLBACK TO SAVEPOINT unit_of_work"
@@ -56,10 +57,59 @@ BeforeCommit = Callable[[int], Awaitable[None]]
 
 @dataclass(eq=False)
 class _Batch:
-    """The open shared transaction and the units of work that joined it."""
+    """The open shared transaction and the units of work that joined it.
+
+    On PostgreSQL the batch's connection is in SQLAlchemy's AUTOCOMMIT mode and the batch itself says BEGIN and
+    COMMIT, on the driver: the prepared statements (prepared.py) run on the driver too, and SQLAlchemy's asyncpg
+    adapter would only begin its transaction at the first statement that goes through SQLAlchemy.
+    """
 
     connection: AsyncConnection
+    driver: Any  # its asyncpg connection on PostgreSQL (prepared.driver_of), else None
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    committed: bool = False
+
+    @classmethod
+    async def open(cls, engine: AsyncEngine) -> _Batch:
+        connection = await engine.connect()
+        try:
+            if connection.dialect.name == "sqlite":
+                # The write lock now: a deferred transaction that read first could not write after another
+                # connection committed (SQLite refuses to upgrade a stale read).
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return cls(connection, None)
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            batch = cls(connection, await prepared.driver_of(connection))
+            await batch.run("BEGIN")
+            return batch
+        except BaseException:
+            await _close(connection)
+            raise
+
+    async def run(self, sql: str) -> None:
+        """A statement of transaction control: straight to the driver where there is one."""
+        if self.driver is not None:
+            await self.driver.execute(sql)
+        else:
+            await self.connection.exec_driver_sql(sql)
+
+    async def commit(self) -> None:
+        if self.driver is not None:
+            await self.run("COMMIT")
+        else:
+            await self.connection.commit()
+        self.committed = True
+
+    async def close(self) -> None:
+        """Give the connection back, rolling back what is not committed; a connection that fails to is dropped."""
+        if self.driver is not None and not self.committed:
+            try:
+                await self.run("ROLLBACK")
+            except Exception:
+                logger.warning("rolling back a group commit batch failed; dropping its connection", exc_info=True)
+                with contextlib.suppress(Exception):
+                    await self.connection.invalidate()
+        await _close(self.connection)
 
 
 class GroupCommit:
@@ -176,11 +226,11 @@ class _Lane:
             if self._group.before_commit is not None:
                 await self._group.before_commit(len(batch.waiters))
             with translate_errors():
-                await batch.connection.commit()
+                await batch.commit()
         except Exception as failure:
             error = failure
             logger.error("group commit of %d unit(s) of work failed: %s", len(batch.waiters), failure)
-        await _close(batch.connection)
+        await batch.close()
         if error is None:
             self._group.commits += 1
             self._group.units += len(batch.waiters)
@@ -215,30 +265,19 @@ class _Lane:
 
     async def _open_batch(self) -> _Batch:
         with translate_errors():
-            connection = await self._engine.connect()
-            try:
-                if self.dialect == "sqlite":
-                    # The write lock now: a deferred transaction that read first could not write after another
-                    # connection committed (SQLite refuses to upgrade a stale read).
-                    await connection.exec_driver_sql("BEGIN IMMEDIATE")
-                else:
-                    await connection.begin()
-            except BaseException:
-                await _close(connection)
-                raise
-        return _Batch(connection)
+            return await _Batch.open(self._engine)
 
     async def _discard(self, batch: _Batch) -> None:
         """Roll back a batch no unit joined (every unit in it only read or rolled back): nothing to wait for."""
         if self._batch is batch:
             self._batch = None
-        await _close(batch.connection)
+        await batch.close()
 
     async def _abandon(self, batch: _Batch, error: BaseException) -> None:
         """The shared connection failed under a unit: the batch is lost, every unit that joined it is told."""
         if self._batch is batch:
             self._batch = None
-        await _close(batch.connection)
+        await batch.close()
         _settle(batch, error)
 
 
@@ -261,20 +300,28 @@ class GroupedTransaction:
         return self._group.dialect
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
-        if self._batch is None:
-            lane = self._lane = self._group._lane()
-            batch = await lane._take_turn()
-            # A batch that no unit joined yet holds nothing: it can be rolled back as a whole.
-            self._savepoint = bool(batch.waiters)
-            if self._savepoint:
-                try:
-                    await batch.connection.exec_driver_sql(_SAVEPOINT)
-                except BaseException as error:
-                    await lane._abandon(batch, error)
-                    lane._end_turn()
-                    raise
-            self._batch = batch
-        return await self._batch.connection.execute(statement, params)
+        batch = self._batch or await self._begin()
+        return await batch.connection.execute(statement, params)
+
+    async def fetch(self, statement: Prepared, params: Mapping[str, Any]) -> Sequence[Row]:
+        batch = self._batch or await self._begin()
+        return await prepared.fetch(batch.connection, batch.driver, statement, params)
+
+    async def _begin(self) -> _Batch:
+        """The first statement's: take the turn on a lane, and a savepoint in its batch."""
+        lane = self._lane = self._group._lane()
+        batch = await lane._take_turn()
+        # A batch that no unit joined yet holds nothing: it can be rolled back as a whole.
+        self._savepoint = bool(batch.waiters)
+        if self._savepoint:
+            try:
+                await batch.run(_SAVEPOINT)
+            except BaseException as error:
+                await lane._abandon(batch, error)
+                lane._end_turn()
+                raise
+        self._batch = batch
+        return batch
 
     async def commit(self) -> None:
         lane, batch, savepoint = self._leave()
@@ -282,7 +329,7 @@ class GroupedTransaction:
             return  # nothing was read or written
         try:
             if savepoint:
-                await batch.connection.exec_driver_sql(_RELEASE)  # the writes stay in the batch
+                await batch.run(_RELEASE)  # the writes stay in the batch
             waiter = lane._join(batch)
         except BaseException as error:
             await lane._abandon(batch, error)
@@ -297,8 +344,8 @@ class GroupedTransaction:
             return
         try:
             if savepoint:
-                await batch.connection.exec_driver_sql(_ROLLBACK)
-                await batch.connection.exec_driver_sql(_RELEASE)
+                await batch.run(_ROLLBACK)
+                await batch.run(_RELEASE)
             else:
                 await lane._discard(batch)
         except BaseException as error:

@@ -9,20 +9,27 @@ server's).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Result
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Executable
 
+from infra.db import prepared
+from infra.db.prepared import Prepared, Row
+
 
 class Statements(Protocol):
-    """What the repositories need: run a statement, know the SQL dialect ("postgresql" or "sqlite")."""
+    """What the repositories need: run a statement, or a prepared one (the hot ones, see prepared.py), and know
+    the SQL dialect ("postgresql" or "sqlite")."""
 
     @property
     def dialect(self) -> str: ...
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]: ...
+
+    async def fetch(self, statement: Prepared, params: Mapping[str, Any]) -> Sequence[Row]: ...
 
 
 class UnitTransaction(Statements, Protocol):
@@ -46,10 +53,17 @@ class SessionTransaction:
         return self._dialect
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
+        return await self._opened().execute(statement, params)
+
+    async def fetch(self, statement: Prepared, params: Mapping[str, Any]) -> Sequence[Row]:
+        """Through SQLAlchemy, whose session owns the transaction (it begins it at its first statement)."""
+        return await prepared.fetch(await self._opened().connection(), None, statement, params)
+
+    def _opened(self) -> AsyncSession:
         session = self._session
         if session is None:
             session = self._session = self._session_factory()
-        return await session.execute(statement, params)
+        return session
 
     async def commit(self) -> None:
         if self._session is not None:

@@ -7,13 +7,13 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import asyncpg
 
 from domain.model import PairingSession, PairingStatus, Vehicle, VehicleIdentifier
 from domain.queries import TokenFacts
 from infra.db.engine import Database
 from infra.db.errors import translate_errors
 from infra.db.mapping import from_row
+from infra.db.prepared import Prepared
 from infra.db.repositories.transactions import in_use_elsewhere
 from infra.db.tables import chargers, pairing_sessions, transactions, vehicle_identifiers, vehicles
 
@@ -37,8 +37,7 @@ _in_use_on = (
 
 # The charger's row (none: not this tenant's charger) with the pairing session waiting on it (at most one) and
 # that session's vehicle, once per identifier holding the value, with its vehicle.
-# Built once: the statement memoizes its cache key, so executing it again skips building and keying it.
-_FACTS = (
+_FACTS = Prepared(
     select(
         chargers.c.autocharge_supported,
         _in_use_on,
@@ -82,10 +81,6 @@ class SqlTokenFacts:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._engine = database.engine.execution_options(isolation_level="AUTOCOMMIT")
-        compiled = _FACTS.compile(dialect=asyncpg.dialect())  # type: ignore[no-untyped-call]
-        self._sql = compiled.string
-        self._order = compiled.positiontup or []
-        self._constants = dict(compiled.params)  # the status literal's value, among others
 
     async def of_vehicle_token(self, tenant_id: UUID, charger_id: UUID, value: str) -> TokenFacts | None:
         params = {"tenant_id": tenant_id, "charger_id": charger_id, "value": value}
@@ -112,14 +107,14 @@ class SqlTokenFacts:
     async def _via_engine(self, params: dict[str, Any]) -> Sequence[Mapping[Any, Any]]:
         with translate_errors():
             async with self._engine.connect() as connection:
-                return list((await connection.execute(_FACTS, params)).mappings())
+                return list((await connection.execute(_FACTS.statement, params)).mappings())
 
     async def _via_driver(self, params: dict[str, Any]) -> Sequence[Mapping[Any, Any]]:
-        values = self._constants | params
+        sql, arguments = _FACTS.arguments(params)
         with translate_errors():
             pool = await self._database.driver_pool()
             async with pool.acquire() as connection:  # asyncpg prepares and caches the statement per connection
-                rows: Sequence[Mapping[Any, Any]] = await connection.fetch(self._sql, *(values[k] for k in self._order))
+                rows: Sequence[Mapping[Any, Any]] = await connection.fetch(sql, *arguments)
                 return rows
 
 

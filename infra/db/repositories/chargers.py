@@ -6,19 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.model import Charger, Connector, UnrecognisedIdentifier
 from domain.pagination import Page, PageRequest
-from infra.db.mapping import from_row, to_values
+from infra.db.mapping import to_values
+from infra.db.prepared import Prepared
 from infra.db.repositories._base import SqlRepository
 from infra.db.repositories._keyset import keyset_page
 from infra.db.tables import chargers, connectors, unrecognised_identifiers
-
-_CHARGER = (
-    select(chargers).where(chargers.c.tenant_id == bindparam("tenant_id"), chargers.c.id == bindparam("id")).limit(1)
-)
-
 
 # Every column a charger's update writes: not local_list_version, written only when a charger accepts a list
 # (SqlLocalListRepository.record_accepted), so that a concurrent update (a heartbeat's) cannot undo it.
@@ -27,11 +24,7 @@ _UPDATED = [c.name for c in chargers.c if c.name not in ("id", "tenant_id", "loc
 
 class SqlChargerRepository(SqlRepository):
     async def get(self, charger_id: UUID) -> Charger | None:
-        # Read by every OCPP call: the statement is built once, so it memoizes its cache key; the tenant and the
-        # id are bind parameters.
-        result = await self._execute(_CHARGER, {"tenant_id": self._tenant_id, "id": charger_id})
-        row = result.mappings().first()
-        return None if row is None else from_row(Charger, row)
+        return await self._get(Charger, chargers, charger_id)
 
     async def get_many(self, charger_ids: Sequence[UUID]) -> list[Charger]:
         return await self._get_many(Charger, chargers, charger_ids)
@@ -53,20 +46,31 @@ class SqlChargerRepository(SqlRepository):
 class SqlConnectorRepository(SqlRepository):
     async def upsert(self, connector: Connector) -> None:
         self._check_owner(connector)
-        insert = self._upsert(connectors).values(to_values(connector))
-        await self._execute(
-            insert.on_conflict_do_update(
-                index_elements=[connectors.c.charger_id, connectors.c.connector_id],
-                set_={"status": insert.excluded.status, "updated_at": insert.excluded.updated_at},
-                where=connectors.c.tenant_id == self._tenant_id,
-            )
-        )
+        await self._fetch(_UPSERT_CONNECTOR[self._dialect], to_values(connector))
 
     async def for_chargers(self, charger_ids: Sequence[UUID]) -> list[Connector]:
         if not charger_ids:
             return []
         query = self._select(connectors).where(connectors.c.charger_id.in_(set(charger_ids)))
         return await self._all(Connector, query.order_by(connectors.c.charger_id, connectors.c.connector_id))
+
+
+def _upsert_connector(insert: postgresql.Insert | sqlite.Insert) -> Prepared:
+    """A connector's status, inserted or updated in one statement (a tenant never overwrites another's row)."""
+    inserted = insert.values({c.name: bindparam(c.name, type_=c.type) for c in connectors.c})
+    return Prepared(
+        inserted.on_conflict_do_update(
+            index_elements=[connectors.c.charger_id, connectors.c.connector_id],
+            set_={"status": inserted.excluded.status, "updated_at": inserted.excluded.updated_at},
+            where=connectors.c.tenant_id == bindparam("tenant_id"),
+        )
+    )
+
+
+_UPSERT_CONNECTOR = {
+    "postgresql": _upsert_connector(postgresql.insert(connectors)),
+    "sqlite": _upsert_connector(sqlite.insert(connectors)),
+}
 
 
 class SqlUnrecognisedIdentifierRepository(SqlRepository):

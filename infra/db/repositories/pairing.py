@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
 from domain.model import PairingSession, PairingStatus
 from infra.db.mapping import to_values
+from infra.db.prepared import Prepared
 from infra.db.repositories._base import SqlRepository
 from infra.db.tables import pairing_sessions
 
 p = pairing_sessions
+_WAITING_ON_CHARGER = Prepared(
+    select(p)
+    .where(p.c.tenant_id == bindparam("tenant_id"), p.c.charger_id == bindparam("charger_id"))
+    .where(p.c.status == PairingStatus.WAITING_FOR_VEHICLE.value)
+    .limit(1)
+)
 _MUTABLE = ("status", "failure_reason", "identifier_id", "expires_at", "finished_at")
 
 
@@ -24,10 +31,7 @@ class SqlPairingRepository(SqlRepository):
         return await self._get_many(PairingSession, p, session_ids)
 
     async def waiting_on_charger(self, charger_id: UUID) -> PairingSession | None:
-        query = self._select(p).where(
-            p.c.charger_id == charger_id, p.c.status == PairingStatus.WAITING_FOR_VEHICLE.value
-        )
-        return await self._first(PairingSession, query)
+        return await self._fetch_first(PairingSession, _WAITING_ON_CHARGER, charger_id=charger_id)
 
     async def add(self, session: PairingSession) -> None:
         await self._insert(p, session)

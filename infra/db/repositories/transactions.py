@@ -8,11 +8,24 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import BigInteger, ColumnElement, CursorResult, Integer, case, delete, extract, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    CursorResult,
+    Integer,
+    bindparam,
+    case,
+    delete,
+    extract,
+    func,
+    insert,
+    select,
+)
 
 from domain.model import AuthorizationStatus, RemoteStart, Transaction, TransactionOrigin, TransactionStatus
 from domain.pagination import Page, PageRequest
 from domain.queries import ChargingSummary, TransactionFilter
+from infra.db.prepared import Prepared
 from infra.db.repositories._base import SqlRepository
 from infra.db.repositories._keyset import keyset_page
 from infra.db.tables import OCPP_NUMBER_SEQUENCE, ocpp_numbers_sqlite, remote_starts, transactions
@@ -32,6 +45,26 @@ def in_use_elsewhere(tenant: ColumnElement[bool], id_tag: Any, charger_id: Any) 
     ]
 
 
+def _of_charger(column: str) -> Prepared:
+    """A charger's transaction by one of its keys: the start key or the OCPP transaction id."""
+    return Prepared(
+        select(t)
+        .where(t.c.tenant_id == bindparam("tenant_id"), t.c.charger_id == bindparam("charger_id"))
+        .where(t.c[column] == bindparam("key"))
+        .limit(1)
+    )
+
+
+_BY_START_KEY = _of_charger("start_key")
+_BY_OCPP_ID = _of_charger("ocpp_transaction_id")
+_IN_USE_ELSEWHERE = Prepared(
+    select(t.c.charger_id)
+    .where(*in_use_elsewhere(t.c.tenant_id == bindparam("tenant_id"), bindparam("id_tag"), bindparam("charger_id")))
+    .limit(1)
+)
+_NEXT_OCPP_NUMBER = Prepared(select(OCPP_NUMBER_SEQUENCE.next_value().label("n")))
+
+
 class SqlTransactionRepository(SqlRepository):
     async def get(self, transaction_id: UUID) -> Transaction | None:
         return await self._get(Transaction, t, transaction_id)
@@ -40,21 +73,20 @@ class SqlTransactionRepository(SqlRepository):
         return await self._get_many(Transaction, t, transaction_ids)
 
     async def by_start_key(self, charger_id: UUID, start_key: str) -> Transaction | None:
-        query = self._select(t).where(t.c.charger_id == charger_id, t.c.start_key == start_key)
-        return await self._first(Transaction, query)
+        return await self._fetch_first(Transaction, _BY_START_KEY, charger_id=charger_id, key=start_key)
 
     async def by_ocpp_id(self, charger_id: UUID, ocpp_transaction_id: str) -> Transaction | None:
-        query = self._select(t).where(t.c.charger_id == charger_id, t.c.ocpp_transaction_id == ocpp_transaction_id)
-        return await self._first(Transaction, query)
+        return await self._fetch_first(Transaction, _BY_OCPP_ID, charger_id=charger_id, key=ocpp_transaction_id)
 
     async def in_use_elsewhere(self, id_tag: str, charger_id: UUID) -> UUID | None:
-        query = select(t.c.charger_id).where(*in_use_elsewhere(t.c.tenant_id == self._tenant_id, id_tag, charger_id))
-        found: UUID | None = (await self._execute(query.limit(1))).scalar_one_or_none()
+        params = {"tenant_id": self._tenant_id, "id_tag": id_tag, "charger_id": charger_id}
+        rows = await self._fetch(_IN_USE_ELSEWHERE, params)
+        found: UUID | None = rows[0]["charger_id"] if rows else None
         return found
 
     async def next_ocpp_number(self) -> int:
         if self._dialect == "postgresql":
-            number: int = (await self._execute(select(OCPP_NUMBER_SEQUENCE.next_value()))).scalar_one()
+            number: int = (await self._fetch(_NEXT_OCPP_NUMBER, {}))[0]["n"]
             return number
         inserted = cast(CursorResult[Any], await self._execute(insert(ocpp_numbers_sqlite)))
         number = inserted.lastrowid

@@ -11,15 +11,16 @@ from sqlalchemy import bindparam, func, or_, select
 from domain.model import IdentifierStatus, Vehicle, VehicleIdentifier, VehicleStatus
 from domain.pagination import Page, PageRequest
 from infra.db.mapping import from_row
+from infra.db.prepared import Prepared
 from infra.db.repositories._base import SqlRepository
 from infra.db.repositories._keyset import keyset_page
 from infra.db.tables import vehicle_identifiers, vehicles
 
 _PLATE_NOISE = re.compile(r"[\s\-]")
 
-# The Authorize path's one read: every identifier with this value, each with its vehicle (built once).
+# The Authorize path's one read: every identifier with this value, each with its vehicle.
 _VEHICLE_COLUMNS = [(column.name, f"v_{column.name}") for column in vehicles.c]
-_WITH_VEHICLES = (
+_WITH_VEHICLES = Prepared(
     select(vehicle_identifiers, *(vehicles.c[name].label(label) for name, label in _VEHICLE_COLUMNS))
     .select_from(
         vehicle_identifiers.outerjoin(
@@ -92,9 +93,9 @@ class SqlIdentifierRepository(SqlRepository):
         return await self._all(VehicleIdentifier, query.order_by(vehicle_identifiers.c.id))
 
     async def by_value_with_vehicles(self, value: str) -> list[tuple[VehicleIdentifier, Vehicle | None]]:
-        result = await self._execute(_WITH_VEHICLES, {"tenant_id": self._tenant_id, "value": value})
+        rows = await self._fetch(_WITH_VEHICLES, {"tenant_id": self._tenant_id, "value": value})
         pairs: list[tuple[VehicleIdentifier, Vehicle | None]] = []
-        for row in result.mappings():
+        for row in rows:
             vehicle = None
             if row["v_id"] is not None:
                 vehicle = from_row(Vehicle, {name: row[label] for name, label in _VEHICLE_COLUMNS})
