@@ -125,7 +125,8 @@ async def test_a_failed_commit_fails_every_unit_in_it_and_stores_none_of_them(
     assert bus.events == []
 
 
-@pytest.mark.parametrize("position", ["first", "last"])  # first: no savepoint, the batch holds nothing else yet
+# first: no savepoint, the batch holds nothing else yet; middle: the next unit releases the savepoint rolled back to
+@pytest.mark.parametrize("position", ["first", "middle", "last"])
 async def test_a_failing_unit_leaves_the_others_of_its_batch_untouched(
     seed: Seed,
     grouped: GroupCommitUnitOfWorkFactory,
@@ -150,7 +151,8 @@ async def test_a_failing_unit_leaves_the_others_of_its_batch_untouched(
             await uow.commit()
 
     reports = [report_status(grouped, charger) for charger in others]
-    work = [write_then_break_a_rule(), *reports] if position == "first" else [*reports, write_then_break_a_rule()]
+    at = {"first": 0, "middle": 1, "last": 2}[position]
+    work = [*reports[:at], write_then_break_a_rule(), *reports[at:]]
     outcomes = await asyncio.gather(*work, return_exceptions=True)
 
     failed = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
