@@ -10,14 +10,23 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
-# Per dataclass: its stored fields, each with the enum to rebuild it as (None for anything else).
+# Per dataclass: its fields' names (looked up once: dataclasses.fields() costs more than the copy itself) ...
+_names: dict[type[Any], tuple[str, ...]] = {}
+# ... and its stored fields, each with the enum to rebuild it as (None for anything else).
 _layouts: dict[type[Any], tuple[tuple[str, type[enum.Enum] | None], ...]] = {}
 
 
 def to_values(entity: object) -> dict[str, Any]:
     """The row of an entity: one value per stored dataclass field."""
-    assert is_dataclass(entity), f"{entity!r} is not a dataclass"
-    return {f.name: _plain(getattr(entity, f.name)) for f in fields(entity)}
+    names = _names.get(type(entity))
+    if names is None:
+        assert is_dataclass(entity), f"{entity!r} is not a dataclass"
+        names = _names[type(entity)] = tuple(f.name for f in fields(entity))
+    values = {name: getattr(entity, name) for name in names}
+    for name, value in values.items():
+        if isinstance(value, enum.Enum):
+            values[name] = value.value
+    return values
 
 
 def from_row(cls: type[T], row: Mapping[Any, Any]) -> T:
@@ -27,10 +36,6 @@ def from_row(cls: type[T], row: Mapping[Any, Any]) -> T:
         value = row[name]
         kwargs[name] = enum_type(value) if enum_type is not None and value is not None else value
     return cls(**kwargs)
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _layout(cls: type[Any]) -> tuple[tuple[str, type[enum.Enum] | None], ...]:
