@@ -92,6 +92,30 @@ async def test_a_prepared_insert_that_breaks_a_rule_is_a_conflict_in_words(
     assert "duplicate key" not in str(raised.value)
 
 
+async def test_touching_a_charger_moves_last_seen_alone_and_returns_it_as_it_is_now(
+    seed: Seed, grouped: GroupCommitUnitOfWorkFactory, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    tenant, stranger = await seed.tenant(), await seed.tenant()
+    charger = await seed.charger(tenant.id)
+    async with uow_factory(tenant.id) as uow:  # renamed after the OCPP side read it: the touch must keep it
+        charger.name = "Depot bay 4"
+        await uow.chargers.update(charger)
+        await uow.commit()
+    seen = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+    async with grouped(tenant.id) as uow:
+        touched = await uow.chargers.touch(charger.id, seen)
+        await uow.commit()
+    async with grouped(stranger.id) as uow:
+        assert await uow.chargers.touch(charger.id, seen + timedelta(hours=1)) is None
+        await uow.commit()
+
+    async with uow_factory(tenant.id) as uow:
+        stored = await uow.chargers.get(charger.id)
+    assert touched is not None and touched == stored
+    assert stored is not None and stored.last_seen_at == seen and stored.name == "Depot bay 4"
+
+
 def test_a_statement_rendered_per_execution_cannot_be_prepared() -> None:
     statement = Prepared(select(chargers).where(chargers.c.id.in_(bindparam("ids", expanding=True))))
     with pytest.raises(ValueError, match="rendered per execution"):

@@ -164,6 +164,13 @@ class FakeChargers(_Repo):
     async def by_charge_point_id(self, charge_point_id: str) -> Charger | None:
         return next((c for c in self.mine() if c.charge_point_id == charge_point_id), None)
 
+    async def touch(self, charger_id: UUID, seen_at: datetime) -> Charger | None:
+        charger: Charger | None = await self.get(charger_id)
+        if charger is not None:
+            charger.last_seen_at = seen_at
+            await self.update(charger)
+        return charger
+
     async def page(self, request: PageRequest) -> Page[Charger]:
         return self._page(sorted(self.mine(), key=lambda c: c.id), request)
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.model import Charger, Connector, UnrecognisedIdentifier
 from domain.pagination import Page, PageRequest
-from infra.db.mapping import to_values
+from infra.db.mapping import from_row, to_values
 from infra.db.prepared import Prepared
 from infra.db.repositories._base import SqlRepository
 from infra.db.repositories._keyset import keyset_page
@@ -20,6 +20,14 @@ from infra.db.tables import chargers, connectors, unrecognised_identifiers
 # Every column a charger's update writes: not local_list_version, written only when a charger accepts a list
 # (SqlLocalListRepository.record_accepted), so that a concurrent update (a heartbeat's) cannot undo it.
 _UPDATED = [c.name for c in chargers.c if c.name not in ("id", "tenant_id", "local_list_version")]
+
+
+_TOUCH = Prepared(
+    update(chargers)
+    .where(chargers.c.tenant_id == bindparam("key_tenant_id"), chargers.c.id == bindparam("key_id"))
+    .values(last_seen_at=bindparam("seen_at", type_=chargers.c.last_seen_at.type))
+    .returning(*chargers.c)
+)
 
 
 class SqlChargerRepository(SqlRepository):
@@ -37,6 +45,10 @@ class SqlChargerRepository(SqlRepository):
 
     async def update(self, charger: Charger) -> None:
         await self._update(chargers, charger, _UPDATED)
+
+    async def touch(self, charger_id: UUID, seen_at: datetime) -> Charger | None:
+        rows = await self._fetch(_TOUCH, {"key_tenant_id": self._tenant_id, "key_id": charger_id, "seen_at": seen_at})
+        return from_row(Charger, rows[0]) if rows else None
 
     async def page(self, request: PageRequest) -> Page[Charger]:
         query = self._select(chargers)
