@@ -1,12 +1,22 @@
-"""What adapters ask the domain to do: imperative, frozen, validated by the use cases."""
+"""What adapters ask the domain to do: imperative, frozen, validated by the use cases.
+
+A command holds everything its use case acts on (see domain.services). A use case given a UnitOfWorkFactory,
+which opens units of work of its own, finds the tenant in its command: `tenant_id`, keyword-only so that it
+is never mistaken for another id, or in each item of a sweep across tenants.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 from uuid import UUID
 
+from domain.charger_commands import ChargerCommand
 from domain.identifiers import is_autocharge_id_tag
+from domain.queries import RecordedConnection
+
+C = TypeVar("C", bound=ChargerCommand, covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +126,73 @@ class RemoteStopTransaction:
     transaction_id: UUID
 
 
+# --- station operations (GraphQL, jobs): what an operator asks of a charger ---
+
+
+@dataclass(frozen=True, slots=True)
+class OperateCharger(Generic[C]):
+    """Send `command` to the charger `charger_id`, wherever it is connected."""
+
+    charger_id: UUID
+    command: C
+
+
+@dataclass(frozen=True, slots=True)
+class SetAutochargeEnabled:
+    """Write the charger's Autocharge switch (the vendor setting it reported) on or off."""
+
+    charger_id: UUID
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SendFullLocalList:
+    charger_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class SyncLocalList:
+    charger_id: UUID
+
+
+# --- charger connections (OCPP server, jobs) ---
+
+
+@dataclass(frozen=True, slots=True)
+class ReportConnected:
+    charger_id: UUID
+    ocpp_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDisconnected:
+    charger_id: UUID
+    connection_id: UUID  # the connection that ended: a newer one is left alone
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeConnection:
+    charger_id: UUID
+    connection_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSeen:
+    """A heartbeat, or another frame that shows the charger is there."""
+
+    charger_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class EndOrphanedConnections:
+    recorded: tuple[RecordedConnection, ...]  # connections recorded as current, of any tenant
+
+
+@dataclass(frozen=True, slots=True)
+class ExpirePairingSessions:
+    due: tuple[tuple[UUID, UUID], ...]  # (tenant_id, session_id) of sessions past their expiry
+
+
 # --- charger (OCPP) ---
 
 
@@ -139,6 +216,8 @@ class ReportConnectorStatus:
 class Authorize:
     charger_id: UUID
     token: Token
+    _: KW_ONLY
+    tenant_id: UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +231,8 @@ class StartTransaction:
     start_key: str
     # 2.0.1: the charger's transactionId. 1.6: None, the back office allocates a number.
     ocpp_transaction_id: str | None = None
+    _: KW_ONLY
+    tenant_id: UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +242,8 @@ class ReportMeterValues:
     energy_wh: int | None
     timestamp: datetime
     token: Token | None = None  # 2.0.1 may present the token only after the transaction started
+    _: KW_ONLY
+    tenant_id: UUID
 
 
 @dataclass(frozen=True, slots=True)

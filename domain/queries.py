@@ -1,11 +1,16 @@
-"""Read-side value objects: filters and summaries the API asks the repositories for."""
+"""The read side: filters and summaries the API asks the repositories for, and the queries of the domain.
+
+A query reads and changes nothing; unlike a use case (domain.services) it keeps the shape of its question.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
+from domain.errors import NotFound
 from domain.model import (
     PairingSession,
     RemoteStart,
@@ -14,6 +19,9 @@ from domain.model import (
     Vehicle,
     VehicleIdentifier,
 )
+
+if TYPE_CHECKING:
+    from domain.ports import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +89,14 @@ class TokenFacts:
     remote_start: RemoteStart | None = None  # the charger's unused, unexpired remote start with this RFID token
     user_id: UUID | None = None  # the remote start's user, else the RFID tag's; None: an unknown tag
     active_vehicles: tuple[UUID, ...] = ()  # that user's ACTIVE vehicles
+
+
+async def settings_due(uow: UnitOfWork, charger_id: UUID, firmware_version: str | None) -> bool:
+    """Whether a BootNotification calls for reading the charger's settings: none stored yet (its first boot, or
+    every read so far failed), or a firmware other than the one it had (called before the boot is recorded)."""
+    async with uow:
+        charger = await uow.chargers.get(charger_id)
+        if charger is None:
+            raise NotFound(f"charger {charger_id} not found")
+        stored = await uow.settings.for_chargers([charger_id])
+    return not stored or charger.firmware_version != firmware_version

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from domain.commands import CancelPairing, StartPairing
+from domain.commands import CancelPairing, ExpirePairingSessions, StartPairing
 from domain.errors import Conflict, Invalid, Unavailable
 from domain.events import ChargerPairingChanged, PairingSessionChanged
 from domain.ids import Clock, new_id, utcnow
@@ -101,10 +101,10 @@ async def capture(uow: UnitOfWork, capture: Capture, value: str, charger_id: UUI
         raise PairingRaceLost("the pairing session finished elsewhere while the identifier was captured")
 
 
-async def expire_due(uow_factory: UnitOfWorkFactory, due: list[tuple[UUID, UUID]], clock: Clock = utcnow) -> int:
+async def expire_due(uow_factory: UnitOfWorkFactory, cmd: ExpirePairingSessions, clock: Clock = utcnow) -> int:
     """Expire the given overdue sessions, each in its tenant's unit of work; returns how many this process expired."""
     expired = 0
-    for tenant_id, session_id in due:
+    for tenant_id, session_id in cmd.due:
         uow = uow_factory(tenant_id)
         async with uow:
             session = await uow.pairing.get(session_id)
