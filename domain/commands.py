@@ -14,6 +14,7 @@ from uuid import UUID
 
 from domain.charger_commands import ChargerCommand
 from domain.identifiers import is_autocharge_id_tag
+from domain.model import ApiRole
 from domain.queries import RecordedConnection
 
 C = TypeVar("C", bound=ChargerCommand, covariant=True)
@@ -35,6 +36,33 @@ class Token:
     def from_ocpp201(cls, id_token: str, token_type: str) -> Token:
         """On 2.0.1 the type MacAddress marks one, with or without the prefix."""
         return cls(raw=id_token, autocharge=token_type == "MacAddress" or is_autocharge_id_tag(id_token))
+
+
+# --- operator (CLI, GraphQL): tenants and API keys, kept in the Directory ---
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTenant:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateApiKey:
+    tenant_id: UUID
+    role: ApiRole
+    name: str = ""
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeApiKey:
+    tenant_id: UUID
+    key_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticate:
+    secret: str | None  # as the caller sent it (a bearer API key)
 
 
 # --- back office (GraphQL) ---

@@ -21,7 +21,10 @@ from domain.model import (
 )
 
 if TYPE_CHECKING:
-    from domain.ports import UnitOfWork
+    from domain.model import ApiKey
+    from domain.model.audit import AuditEntry
+    from domain.pagination import Page, PageRequest
+    from domain.ports import AuditTrail, Directory, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +103,20 @@ async def settings_due(uow: UnitOfWork, charger_id: UUID, firmware_version: str 
             raise NotFound(f"charger {charger_id} not found")
         stored = await uow.settings.for_chargers([charger_id])
     return not stored or charger.firmware_version != firmware_version
+
+
+async def tenant_id_by_slug(directory: Directory, tenant_slug: str) -> UUID:
+    tenant = await directory.tenant_by_slug(tenant_slug)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_slug} not found")
+    return tenant.id
+
+
+async def list_keys(directory: Directory, tenant_id: UUID, include_revoked: bool = False) -> list[ApiKey]:
+    return await directory.api_keys(tenant_id, include_revoked)
+
+
+async def audit_page(
+    trail: AuditTrail, tenant_id: UUID, request: PageRequest, operation: str | None
+) -> Page[AuditEntry]:
+    return await trail.page(tenant_id, request, operation)
