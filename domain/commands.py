@@ -1,8 +1,9 @@
 """What adapters ask the domain to do: imperative, frozen, validated by the use cases.
 
-A command holds everything its use case acts on (see domain.services). A use case given a UnitOfWorkFactory,
-which opens units of work of its own, finds the tenant in its command: `tenant_id`, keyword-only so that it
-is never mistaken for another id, or in each item of a sweep across tenants.
+A command holds everything its use case acts on (see domain.services). A use case whose store is not one
+tenant's unit of work (a UnitOfWorkFactory, the Directory) finds the tenant in its command: `tenant_id`
+(keyword-only where it joins a charger's command, so that it is never mistaken for the charger's id), or in
+each item of a sweep across tenants.
 """
 
 from __future__ import annotations
