@@ -12,6 +12,7 @@ from uuid import UUID
 import structlog
 from starlette.requests import HTTPConnection
 
+from domain.commands import Authenticate
 from domain.errors import Unauthenticated
 from domain.events import API_KEYS_TOPIC, ApiKeyRevoked
 from domain.ids import Clock, utcnow
@@ -94,7 +95,7 @@ class PrincipalCache:
 
     async def _principal(self, key: str | None) -> Principal:
         if not key or self._ttl <= 0:
-            return await authenticate(self._directory, key, self._now)
+            return await authenticate(self._directory, Authenticate(key), self._now)
         digest = hash_api_key(key.strip())
         now = self._clock()
         entry = self._entries.get(digest)
@@ -105,7 +106,7 @@ class PrincipalCache:
                 self._entries.pop(digest, None)
                 raise
         try:
-            principal = await authenticate(self._directory, key, self._now)
+            principal = await authenticate(self._directory, Authenticate(key), self._now)
         except Unauthenticated:
             self._entries.pop(digest, None)
             raise

@@ -341,10 +341,12 @@ def tenant_create(
     name: str, database_url: DatabaseUrl = None, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """Create a tenant; prints its id and slug."""
+    from domain.commands import CreateTenant
     from domain.services.tenants import create_tenant
 
     settings = _settings(database_url=database_url)
-    tenant = _run(_with_directory(settings, lambda d: create_tenant(d, name), _audit("tenant create", name=name)))
+    create = CreateTenant(name)
+    tenant = _run(_with_directory(settings, lambda d: create_tenant(d, create), _audit("tenant create", name=name)))
     if as_json:
         typer.echo(json.dumps({"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name}))
     else:
@@ -371,9 +373,10 @@ def apikey_create(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create an API key; the key is printed once, only its hash is stored."""
+    from domain.commands import CreateApiKey
     from domain.model import ApiRole
+    from domain.queries import tenant_id_by_slug
     from domain.services.api_keys import create_key
-    from domain.services.tenants import tenant_id_by_slug
 
     settings = _settings(database_url=database_url)
     expires_at = _expiry(expires)
@@ -381,7 +384,9 @@ def apikey_create(
 
     async def create(directory: Any) -> Any:
         tenant_id = record.tenant_id = await tenant_id_by_slug(directory, tenant)
-        return await create_key(directory, tenant_id, ApiRole(role.value.upper()), name=name, expires_at=expires_at)
+        return await create_key(
+            directory, CreateApiKey(tenant_id, ApiRole(role.value.upper()), name=name, expires_at=expires_at)
+        )
 
     key, secret = _run(_with_directory(settings, create, record))
     if as_json:
@@ -399,8 +404,7 @@ def apikey_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The tenant's API keys, oldest first: id, prefix, role, name, expiry, last use (may lag by a minute)."""
-    from domain.services.api_keys import list_keys
-    from domain.services.tenants import tenant_id_by_slug
+    from domain.queries import list_keys, tenant_id_by_slug
 
     async def keys(directory: Any) -> Any:
         return await list_keys(directory, await tenant_id_by_slug(directory, tenant), include_revoked)
@@ -420,6 +424,7 @@ def apikey_revoke(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Revoke an API key. With AUTOCHARGE_REDIS_URL, every process of the cluster refuses it within a second."""
+    from domain.commands import RevokeApiKey
     from domain.errors import NotFound
     from domain.ids import parse_id
     from domain.services.api_keys import revoke_key
@@ -436,7 +441,7 @@ def apikey_revoke(
         bus = bus_from_url(settings.redis_url, prefix=settings.redis_prefix)
         await bus.start()
         try:
-            return await revoke_key(directory, bus, tenant_id, wanted)
+            return await revoke_key(directory, bus, RevokeApiKey(tenant_id, wanted))
         finally:
             await bus.close()
 

@@ -23,9 +23,11 @@ import httpx
 from autocharge.main import Autocharge, prepare_database
 from autocharge.settings import Settings
 from autocharge.simulator import Reporter, ResidentCharger, SimulatedCharger, Step, printing
+from domain.commands import CreateApiKey, CreateTenant
 from domain.model import ApiRole
 from domain.ports import Directory
-from domain.services.tenants import create_api_key, create_tenant
+from domain.services.api_keys import create_key
+from domain.services.tenants import create_tenant
 
 TENANT, CHARGER, EMAIL, PLATE = "Demo Fleet", "DEMO-CP1", "driver@demo.example", "DEMO1"
 Out = Callable[[str], object]
@@ -60,9 +62,10 @@ class GraphQL:
 
 
 async def _demo_key(directory: Directory) -> str:
-    if await directory.tenant_by_slug("demo-fleet") is None:
-        await create_tenant(directory, TENANT)
-    _, secret = await create_api_key(directory, "demo-fleet", ApiRole.ADMIN)
+    tenant = await directory.tenant_by_slug("demo-fleet")
+    if tenant is None:
+        tenant = await create_tenant(directory, CreateTenant(TENANT))
+    _, secret = await create_key(directory, CreateApiKey(tenant.id, ApiRole.ADMIN))
     return secret
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import structlog
 
+from domain.commands import EndOrphanedConnections, ExpirePairingSessions, SyncLocalList
 from domain.errors import DomainError
 from domain.events import ApiKeyRevoked
 from domain.services import chargers, pairing, station_operations
@@ -79,7 +80,7 @@ async def expire_pairing_sessions(deps: Deps, interval_seconds: float = 0.5) -> 
     async def sweep() -> None:
         due = await deps.directory.due_pairing_sessions(deps.clock())
         if due:
-            expired = await pairing.expire_due(deps.uow, due, deps.clock)
+            expired = await pairing.expire_due(deps.uow, ExpirePairingSessions(tuple(due)), deps.clock)
             log.info("pairing_sessions_expired", count=expired)
 
     await every(interval_seconds, "pairing_expiry", sweep)
@@ -109,7 +110,9 @@ async def sync_local_lists(deps: Deps, is_here: Callable[[str], bool], interval_
             if not is_here(charge_point_id):
                 continue
             try:
-                answer = await station_operations.sync_local_list(deps.uow(tenant_id), deps.commands, charger_id)
+                answer = await station_operations.sync_local_list(
+                    deps.uow(tenant_id), deps.commands, SyncLocalList(charger_id)
+                )
             except DomainError as error:  # this charger only: the others are still synced
                 log.info("local_list_sync_failed", charge_point_id=charge_point_id, error=error.message)
                 continue
@@ -134,7 +137,8 @@ async def end_orphaned_connections(
         after = None
         while True:
             page = await deps.directory.recorded_connections(seen_before, after, SWEEP_PAGE_SIZE)
-            for connection in await chargers.end_orphaned_connections(deps.uow, page, is_live, deps.clock):
+            orphaned = EndOrphanedConnections(tuple(page))
+            for connection in await chargers.end_orphaned_connections(deps.uow, is_live, orphaned, deps.clock):
                 log.warning(
                     "orphaned_connection_ended",
                     charge_point_id=connection.charge_point_id,

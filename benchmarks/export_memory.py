@@ -31,9 +31,11 @@ from typing import Any
 import httpx
 from sqlalchemy import insert
 
+from domain.commands import CreateApiKey, CreateTenant
 from domain.ids import new_id
 from domain.model import ApiRole, RfidTag, User
-from domain.services.tenants import create_api_key, create_tenant
+from domain.services.api_keys import create_key
+from domain.services.tenants import create_tenant
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.mapping import to_values
@@ -57,8 +59,8 @@ async def seed_tenant(url: str, rows: int) -> str:
     database = Database(url)
     try:
         directory = SqlDirectory(database.session_factory)
-        tenant = await create_tenant(directory, f"Export bench {rows} {new_id().hex[-6:]}")
-        _, key = await create_api_key(directory, tenant.slug, ApiRole.READ_ONLY)
+        tenant = await create_tenant(directory, CreateTenant(f"Export bench {rows} {new_id().hex[-6:]}"))
+        _, key = await create_key(directory, CreateApiKey(tenant.id, ApiRole.READ_ONLY))
         now = datetime.now(UTC)
         started = time.perf_counter()
         for first in range(0, rows, BATCH):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from types import TracebackType
@@ -256,6 +256,10 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, tenant_id: UUID) -> UnitOfWork: ...
+
+
+# Whether some process of the back office holds the charger of this chargePointId now.
+Liveness = Callable[[str], Awaitable[bool]]
 
 
 class TokenFactsReader(Protocol):

@@ -1,11 +1,16 @@
-"""Read-side value objects: filters and summaries the API asks the repositories for."""
+"""The read side: filters and summaries the API asks the repositories for, and the queries of the domain.
+
+A query reads and changes nothing; unlike a use case (domain.services) it keeps the shape of its question.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
+from domain.errors import NotFound
 from domain.model import (
     PairingSession,
     RemoteStart,
@@ -14,6 +19,12 @@ from domain.model import (
     Vehicle,
     VehicleIdentifier,
 )
+
+if TYPE_CHECKING:
+    from domain.model import ApiKey
+    from domain.model.audit import AuditEntry
+    from domain.pagination import Page, PageRequest
+    from domain.ports import AuditTrail, Directory, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +92,31 @@ class TokenFacts:
     remote_start: RemoteStart | None = None  # the charger's unused, unexpired remote start with this RFID token
     user_id: UUID | None = None  # the remote start's user, else the RFID tag's; None: an unknown tag
     active_vehicles: tuple[UUID, ...] = ()  # that user's ACTIVE vehicles
+
+
+async def settings_due(uow: UnitOfWork, charger_id: UUID, firmware_version: str | None) -> bool:
+    """Whether a BootNotification calls for reading the charger's settings: none stored yet (its first boot, or
+    every read so far failed), or a firmware other than the one it had (called before the boot is recorded)."""
+    async with uow:
+        charger = await uow.chargers.get(charger_id)
+        if charger is None:
+            raise NotFound(f"charger {charger_id} not found")
+        stored = await uow.settings.for_chargers([charger_id])
+    return not stored or charger.firmware_version != firmware_version
+
+
+async def tenant_id_by_slug(directory: Directory, tenant_slug: str) -> UUID:
+    tenant = await directory.tenant_by_slug(tenant_slug)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_slug} not found")
+    return tenant.id
+
+
+async def list_keys(directory: Directory, tenant_id: UUID, include_revoked: bool = False) -> list[ApiKey]:
+    return await directory.api_keys(tenant_id, include_revoked)
+
+
+async def audit_page(
+    trail: AuditTrail, tenant_id: UUID, request: PageRequest, operation: str | None
+) -> Page[AuditEntry]:
+    return await trail.page(tenant_id, request, operation)

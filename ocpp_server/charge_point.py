@@ -21,7 +21,9 @@ import structlog
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallResult
 
-from domain.charger_commands import ChargerCommand, CommandAnswer
+from domain import queries
+from domain.charger_commands import ChargerCommand, CommandAnswer, ReadSettings
+from domain.commands import OperateCharger, ReportSeen
 from domain.errors import Invalid, NotFound, Unavailable
 from domain.model import OcppMessageType
 from domain.ports import UnitOfWork
@@ -179,7 +181,7 @@ class BaseChargePoint:
         if not self.ctx.read_settings_after_boot or self._reading_settings:
             return
         try:
-            due = await station_operations.settings_due(self.uow(), self.charger_id, firmware_version)
+            due = await queries.settings_due(self.uow(), self.charger_id, firmware_version)
         except Exception as error:
             self.log.warning("could not tell whether settings are due", error=repr(error))
             return
@@ -190,7 +192,9 @@ class BaseChargePoint:
     async def _read_settings(self) -> None:
         deps = self.ctx.deps
         try:
-            await station_operations.refresh_settings(self.uow(), deps.commands, self.charger_id, deps.clock)
+            await station_operations.refresh_settings(
+                self.uow(), deps.commands, OperateCharger(self.charger_id, ReadSettings()), deps.clock
+            )
         except Exception as error:  # a charger that cannot or will not report: nothing else depends on it
             self.log.info("could not read the charger's settings after its boot", error=repr(error))
         finally:
@@ -262,7 +266,7 @@ class BaseChargePoint:
         if action in _WRITES_LAST_SEEN:
             return  # its handler just wrote it
         try:
-            await chargers.charger_seen(self.uow(), self.charger_id, self.ctx.deps.clock)
+            await chargers.charger_seen(self.uow(), ReportSeen(self.charger_id), self.ctx.deps.clock)
         except Exception as error:  # after the answer was sent: nothing to tell the charger
             self.log.warning("could not record last seen", error=repr(error))
 

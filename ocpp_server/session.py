@@ -11,6 +11,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
 from domain.charger_commands import ChargerCommand, CommandAnswer
+from domain.commands import ReportConnected, ReportDisconnected, ResumeConnection
 from domain.errors import Unavailable
 from domain.model import OcppMessageType
 from domain.queries import ChargerLogin
@@ -157,7 +158,9 @@ class ChargerSession:
         async with self._registry.lock(self.charge_point_id):
             try:
                 charger = await chargers.charger_connected(
-                    self._deps.uow(self._login.tenant_id), self.charger_id, self._version, self._deps.clock
+                    self._deps.uow(self._login.tenant_id),
+                    ReportConnected(self.charger_id, self._version),
+                    self._deps.clock,
                 )
             except Exception as error:
                 self._log.warning("could not record the connection; refusing it", error=repr(error))
@@ -183,7 +186,9 @@ class ChargerSession:
             assert self._connection_id is not None  # _attach recorded it
             try:
                 await chargers.charger_disconnected(
-                    self._deps.uow(self._login.tenant_id), self.charger_id, self._connection_id, self._deps.clock
+                    self._deps.uow(self._login.tenant_id),
+                    ReportDisconnected(self.charger_id, self._connection_id),
+                    self._deps.clock,
                 )
             except Exception as error:
                 self._log.warning("could not record the disconnection", error=repr(error))
@@ -195,7 +200,9 @@ class ChargerSession:
             if self._registry.session(self.charge_point_id) is not self or self._connection_id is None:
                 return  # replaced or ending: its successor, or its end, owns the charger's state
             resumed = await chargers.connection_resumed(
-                self._deps.uow(self._login.tenant_id), self.charger_id, self._connection_id, self._deps.clock
+                self._deps.uow(self._login.tenant_id),
+                ResumeConnection(self.charger_id, self._connection_id),
+                self._deps.clock,
             )
         if resumed:
             self._log.warning("charger connection recorded again: another process had ended it as orphaned")

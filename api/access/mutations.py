@@ -8,6 +8,7 @@ from api.access.types import ApiKey, CreatedApiKey
 from api.context import Info
 from api.fields import mutation
 from domain import model as dm
+from domain.commands import CreateApiKey, RevokeApiKey
 from domain.ids import parse_id
 from domain.services import api_keys
 
@@ -21,14 +22,13 @@ class AccessMutations:
         self, info: Info, name: str, role: dm.ApiRole, expires_at: datetime | None = None
     ) -> CreatedApiKey:
         ctx = info.context
-        key, secret = await api_keys.create_key(
-            ctx.deps.directory, ctx.tenant_id, role, name=name, expires_at=expires_at, clock=ctx.deps.clock
-        )
+        cmd = CreateApiKey(ctx.tenant_id, role, name=name, expires_at=expires_at)
+        key, secret = await api_keys.create_key(ctx.deps.directory, cmd, ctx.deps.clock)
         return CreatedApiKey(api_key=ApiKey.from_entity(key), secret=secret)
 
     @mutation(description=f"Revoking a revoked key changes nothing; {REFUSED_EVERYWHERE}")
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKey:
         ctx = info.context
-        key_id = parse_id(id, "id")
-        key = await api_keys.revoke_key(ctx.deps.directory, ctx.deps.bus, ctx.tenant_id, key_id, ctx.deps.clock)
+        cmd = RevokeApiKey(ctx.tenant_id, parse_id(id, "id"))
+        key = await api_keys.revoke_key(ctx.deps.directory, ctx.deps.bus, cmd, ctx.deps.clock)
         return ApiKey.from_entity(key)

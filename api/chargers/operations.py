@@ -9,7 +9,17 @@ import strawberry
 from api.chargers.types import Charger
 from api.context import Info
 from api.fields import mutation
-from domain.charger_commands import CommandAnswer, TriggerableMessage
+from domain.charger_commands import (
+    ChangeAvailability,
+    CommandAnswer,
+    ReadSettings,
+    Reset,
+    Trigger,
+    TriggerableMessage,
+    Unlock,
+    WriteSetting,
+)
+from domain.commands import OperateCharger, SendFullLocalList, SetAutochargeEnabled
 from domain.ids import parse_id
 from domain.services import station_operations as ops
 
@@ -47,17 +57,15 @@ class OperationMutations:
         self, info: Info, charger_id: strawberry.ID, kind: ResetKind = ResetKind.SOFT
     ) -> CommandResult:
         ctx = info.context
-        answer = await ops.reset(
-            ctx.uow(), ctx.deps.commands, parse_id(charger_id, "chargerId"), kind is ResetKind.HARD
-        )
+        reset = Reset(hard=kind is ResetKind.HARD)
+        answer = await ops.reset(ctx.uow(), ctx.deps.commands, OperateCharger(parse_id(charger_id, "chargerId"), reset))
         return CommandResult.of(answer)
 
     @mutation(description=f"UnlockConnector (2.0.1: evseId = connectorId, connector 1). {_SENT}")
     async def unlock_connector(self, info: Info, charger_id: strawberry.ID, connector_id: int) -> CommandResult:
         ctx = info.context
-        answer = await ops.unlock_connector(
-            ctx.uow(), ctx.deps.commands, parse_id(charger_id, "chargerId"), connector_id
-        )
+        unlock = OperateCharger(parse_id(charger_id, "chargerId"), Unlock(connector_id))
+        answer = await ops.unlock_connector(ctx.uow(), ctx.deps.commands, unlock)
         return CommandResult.of(answer)
 
     @mutation(description=f"ChangeAvailability; connectorId 0 is the whole charger. {_SENT}")
@@ -65,19 +73,17 @@ class OperationMutations:
         self, info: Info, charger_id: strawberry.ID, availability: Availability, connector_id: int = 0
     ) -> CommandResult:
         ctx = info.context
-        operative = availability is Availability.OPERATIVE
-        charger = parse_id(charger_id, "chargerId")
-        return CommandResult.of(
-            await ops.change_availability(ctx.uow(), ctx.deps.commands, charger, operative, connector_id)
-        )
+        change = ChangeAvailability(operative=availability is Availability.OPERATIVE, connector_id=connector_id)
+        cmd = OperateCharger(parse_id(charger_id, "chargerId"), change)
+        return CommandResult.of(await ops.change_availability(ctx.uow(), ctx.deps.commands, cmd))
 
     @mutation(description=f"TriggerMessage. {_SENT}")
     async def trigger_message(
         self, info: Info, charger_id: strawberry.ID, message: TriggerableMessage, connector_id: int | None = None
     ) -> CommandResult:
         ctx = info.context
-        charger = parse_id(charger_id, "chargerId")
-        return CommandResult.of(await ops.trigger_message(ctx.uow(), ctx.deps.commands, charger, message, connector_id))
+        cmd = OperateCharger(parse_id(charger_id, "chargerId"), Trigger(message, connector_id))
+        return CommandResult.of(await ops.trigger_message(ctx.uow(), ctx.deps.commands, cmd))
 
     @mutation(
         description="GetConfiguration / GetBaseReport FullInventory and every NotifyReport part that follows; "
@@ -85,9 +91,8 @@ class OperationMutations:
     )
     async def refresh_charger_settings(self, info: Info, charger_id: strawberry.ID) -> Charger:
         ctx = info.context
-        charger = await ops.refresh_settings(
-            ctx.uow(), ctx.deps.commands, parse_id(charger_id, "chargerId"), ctx.deps.clock
-        )
+        cmd = OperateCharger(parse_id(charger_id, "chargerId"), ReadSettings())
+        charger = await ops.refresh_settings(ctx.uow(), ctx.deps.commands, cmd, ctx.deps.clock)
         return Charger.from_entity(charger)
 
     @mutation(
@@ -98,18 +103,14 @@ class OperationMutations:
         self, info: Info, charger_id: strawberry.ID, key: str, value: str
     ) -> CommandResult:
         ctx = info.context
-        charger = parse_id(charger_id, "chargerId")
-        return CommandResult.of(
-            await ops.change_setting(ctx.uow(), ctx.deps.commands, charger, key, value, ctx.deps.clock)
-        )
+        cmd = OperateCharger(parse_id(charger_id, "chargerId"), WriteSetting(key, value))
+        return CommandResult.of(await ops.change_setting(ctx.uow(), ctx.deps.commands, cmd, ctx.deps.clock))
 
     @mutation(description=f"Writes the charger's Autocharge switch; VALIDATION when none is known. {_SENT}")
     async def set_autocharge_enabled(self, info: Info, charger_id: strawberry.ID, enabled: bool) -> CommandResult:
         ctx = info.context
-        charger = parse_id(charger_id, "chargerId")
-        return CommandResult.of(
-            await ops.set_autocharge_enabled(ctx.uow(), ctx.deps.commands, charger, enabled, ctx.deps.clock)
-        )
+        cmd = SetAutochargeEnabled(parse_id(charger_id, "chargerId"), enabled)
+        return CommandResult.of(await ops.set_autocharge_enabled(ctx.uow(), ctx.deps.commands, cmd, ctx.deps.clock))
 
     @mutation(
         description="SendLocalList Full: every ACTIVE vehicle identifier and RFID tag of the tenant; "
@@ -117,5 +118,6 @@ class OperationMutations:
     )
     async def send_local_list(self, info: Info, charger_id: strawberry.ID) -> CommandResult:
         ctx = info.context
-        answer = await ops.send_local_list(ctx.uow(), ctx.deps.commands, parse_id(charger_id, "chargerId"))
+        cmd = SendFullLocalList(parse_id(charger_id, "chargerId"))
+        answer = await ops.send_local_list(ctx.uow(), ctx.deps.commands, cmd)
         return CommandResult.of(answer)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from domain.commands import CreateApiKey, RevokeApiKey
 from domain.errors import Invalid, NotFound, Unauthenticated, Unavailable
 from domain.events import ApiKeyRevoked
 from domain.ids import Clock, new_id, utcnow
-from domain.model import ApiKey, ApiRole, Principal
+from domain.model import ApiKey, Principal
 from domain.ports import Directory, EventBus
 from domain.secrets import hash_api_key, new_api_key
 
@@ -17,18 +18,10 @@ PREFIX_LENGTH = 10
 MAX_NAME_LENGTH = 200
 
 
-async def create_key(
-    directory: Directory,
-    tenant_id: UUID,
-    role: ApiRole,
-    *,
-    name: str = "",
-    expires_at: datetime | None = None,
-    clock: Clock = utcnow,
-) -> tuple[ApiKey, str]:
+async def create_key(directory: Directory, cmd: CreateApiKey, clock: Clock = utcnow) -> tuple[ApiKey, str]:
     """Returns the stored key and the secret itself, which is shown once and never stored."""
     now = clock()
-    name = name.strip()
+    name, expires_at = cmd.name.strip(), cmd.expires_at
     if len(name) > MAX_NAME_LENGTH:
         raise Invalid(f"an API key's name has at most {MAX_NAME_LENGTH} characters")
     if expires_at is not None:
@@ -39,8 +32,8 @@ async def create_key(
     secret = new_api_key()
     key = ApiKey(
         id=new_id(),
-        tenant_id=tenant_id,
-        role=role,
+        tenant_id=cmd.tenant_id,
+        role=cmd.role,
         key_hash=hash_api_key(secret),
         prefix=secret[:PREFIX_LENGTH],
         created_at=now,
@@ -51,14 +44,9 @@ async def create_key(
     return key, secret
 
 
-async def list_keys(directory: Directory, tenant_id: UUID, include_revoked: bool = False) -> list[ApiKey]:
-    return await directory.api_keys(tenant_id, include_revoked)
-
-
-async def revoke_key(
-    directory: Directory, bus: EventBus, tenant_id: UUID, key_id: UUID, clock: Clock = utcnow
-) -> ApiKey:
+async def revoke_key(directory: Directory, bus: EventBus, cmd: RevokeApiKey, clock: Clock = utcnow) -> ApiKey:
     """Revoked in the database, then announced to every process (which drop it from caches and sockets)."""
+    tenant_id, key_id = cmd.tenant_id, cmd.key_id
     key = await directory.revoke_api_key(tenant_id, key_id, clock())
     if key is None:
         raise NotFound(f"API key {key_id} not found")

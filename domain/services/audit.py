@@ -19,7 +19,6 @@ from uuid import UUID
 
 from domain.ids import Clock, new_id
 from domain.model.audit import AuditEntry
-from domain.pagination import Page, PageRequest
 from domain.ports import AuditTrail
 
 OK = "OK"
@@ -94,7 +93,3 @@ async def finish(record: AuditRecord, trail: AuditTrail, clock: Clock, outcome: 
         await trail.add(record.entry(clock(), outcome))
     finally:
         record.written = True
-
-
-async def page(trail: AuditTrail, tenant_id: UUID, request: PageRequest, operation: str | None) -> Page[AuditEntry]:
-    return await trail.page(tenant_id, request, operation)

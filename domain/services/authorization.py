@@ -209,15 +209,15 @@ async def judge(uow: UnitOfWork, charger: Charger, token: Token, now: datetime, 
 
 
 async def authorize(
-    uow_factory: UnitOfWorkFactory, tokens: TokenFactsReader, tenant_id: UUID, cmd: Authorize, clock: Clock = utcnow
+    uow_factory: UnitOfWorkFactory, tokens: TokenFactsReader, cmd: Authorize, clock: Clock = utcnow
 ) -> Verdict:
     """Authorize.req: may capture the token for a waiting pairing session, and then accepts it."""
     if cmd.token.autocharge:
-        verdict = await _verdict_recording_nothing(tokens, tenant_id, cmd, clock())
+        verdict = await _verdict_recording_nothing(tokens, cmd, clock())
         if verdict is not None:
             return verdict
     for allow_capture in (True, False):  # a pairing race lost to another process: judge again without it
-        uow = uow_factory(tenant_id)
+        uow = uow_factory(cmd.tenant_id)
         try:
             async with uow:
                 charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
@@ -229,9 +229,7 @@ async def authorize(
     raise AssertionError("unreachable: the second pass never captures")
 
 
-async def _verdict_recording_nothing(
-    tokens: TokenFactsReader, tenant_id: UUID, cmd: Authorize, now: datetime
-) -> Verdict | None:
+async def _verdict_recording_nothing(tokens: TokenFactsReader, cmd: Authorize, now: datetime) -> Verdict | None:
     """The verdict on a vehicle token when deciding it records nothing, else None (then judge() decides again
     in a unit of work, on facts read there, and records).
 
@@ -242,7 +240,7 @@ async def _verdict_recording_nothing(
         evccid = parse_evccid(cmd.token.raw)
     except Invalid:
         return decide(cmd.token, _NO_FACTS, now).verdict
-    facts = await tokens.of_vehicle_token(tenant_id, cmd.charger_id, evccid.value)
+    facts = await tokens.of_vehicle_token(cmd.tenant_id, cmd.charger_id, evccid.value)
     if facts is None:
         return None  # not this tenant's charger: the unit of work says NotFound
     decision = decide_vehicle_token(evccid, facts, now)

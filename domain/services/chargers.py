@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from uuid import UUID
 
-from domain.commands import RegisterCharger, ReportBoot, ReportConnectorStatus, SetAutochargeSupported
+from domain.commands import (
+    EndOrphanedConnections,
+    RegisterCharger,
+    ReportBoot,
+    ReportConnected,
+    ReportConnectorStatus,
+    ReportDisconnected,
+    ReportSeen,
+    ResumeConnection,
+    SetAutochargeSupported,
+)
 from domain.errors import Conflict, Invalid
 from domain.events import ChargerChange, ChargerStatusChanged
 from domain.ids import Clock, new_id, utcnow
 from domain.model import Charger, ConnectionState, Connector
-from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.ports import Liveness, UnitOfWork, UnitOfWorkFactory
 from domain.queries import RecordedConnection
 from domain.secrets import hash_password
 from domain.security_profiles import initial_profile
@@ -68,13 +76,13 @@ async def set_autocharge_supported(uow: UnitOfWork, cmd: SetAutochargeSupported)
     return charger
 
 
-async def charger_connected(uow: UnitOfWork, charger_id: UUID, ocpp_version: str, clock: Clock = utcnow) -> Charger:
+async def charger_connected(uow: UnitOfWork, cmd: ReportConnected, clock: Clock = utcnow) -> Charger:
     """Record a new connection; the returned charger's connection_id names it (see charger_disconnected)."""
     async with uow:
-        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
+        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
         charger.connection_state = ConnectionState.CONNECTED
         charger.connection_id = new_id()
-        charger.ocpp_version = ocpp_version
+        charger.ocpp_version = cmd.ocpp_version
         charger.last_seen_at = clock()
         await uow.chargers.update(charger)
         changed(uow, charger, ChargerChange.CONNECTED)
@@ -82,14 +90,12 @@ async def charger_connected(uow: UnitOfWork, charger_id: UUID, ocpp_version: str
     return charger
 
 
-async def charger_disconnected(
-    uow: UnitOfWork, charger_id: UUID, connection_id: UUID, clock: Clock = utcnow
-) -> Charger:
-    """Record the end of the connection `connection_id`; nothing changes if the charger has connected since,
+async def charger_disconnected(uow: UnitOfWork, cmd: ReportDisconnected, clock: Clock = utcnow) -> Charger:
+    """Record the end of the connection `cmd.connection_id`; nothing changes if the charger has connected since,
     here or on another process, so a late disconnection never overwrites a newer connection."""
     async with uow:
-        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
-        if charger.connection_id != connection_id:
+        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
+        if charger.connection_id != cmd.connection_id:
             return charger
         charger.connection_state = ConnectionState.DISCONNECTED
         charger.connection_id = None
@@ -100,16 +106,16 @@ async def charger_disconnected(
     return charger
 
 
-async def connection_resumed(uow: UnitOfWork, charger_id: UUID, connection_id: UUID, clock: Clock = utcnow) -> bool:
-    """Record the connection `connection_id` as current again after another process ended it as orphaned
+async def connection_resumed(uow: UnitOfWork, cmd: ResumeConnection, clock: Clock = utcnow) -> bool:
+    """Record the connection `cmd.connection_id` as current again after another process ended it as orphaned
     (its process lost Redis past the lease TTL, but the charger stayed connected). Nothing changes while any
     connection is recorded: this one, or a newer one. True when the charger became CONNECTED again."""
     async with uow:
-        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
+        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
         if charger.connection_id is not None:
             return False
         charger.connection_state = ConnectionState.CONNECTED
-        charger.connection_id = connection_id
+        charger.connection_id = cmd.connection_id
         charger.last_seen_at = clock()
         await uow.chargers.update(charger)
         changed(uow, charger, ChargerChange.CONNECTED)
@@ -118,31 +124,30 @@ async def connection_resumed(uow: UnitOfWork, charger_id: UUID, connection_id: U
 
 
 async def end_orphaned_connections(
-    uow_factory: UnitOfWorkFactory,
-    recorded: Sequence[RecordedConnection],
-    is_live: Callable[[str], Awaitable[bool]],
-    clock: Clock = utcnow,
+    uow_factory: UnitOfWorkFactory, is_live: Liveness, cmd: EndOrphanedConnections, clock: Clock = utcnow
 ) -> list[RecordedConnection]:
     """End every recorded connection that no process serves any more (the process holding it died without
     recording the end): the charger becomes DISCONNECTED and subscribers are told. `is_live(chargePointId)`
     says whether some process still holds the charger. Fenced like charger_disconnected: a charger that has
     reconnected since keeps its new connection. Returns the connections ended here."""
     ended: list[RecordedConnection] = []
-    for connection in recorded:
+    for connection in cmd.recorded:
         if await is_live(connection.charge_point_id):
             continue
         charger = await charger_disconnected(
-            uow_factory(connection.tenant_id), connection.charger_id, connection.connection_id, clock
+            uow_factory(connection.tenant_id),
+            ReportDisconnected(connection.charger_id, connection.connection_id),
+            clock,
         )
         if charger.connection_id is None:
             ended.append(connection)
     return ended
 
 
-async def charger_seen(uow: UnitOfWork, charger_id: UUID, clock: Clock = utcnow) -> None:
+async def charger_seen(uow: UnitOfWork, cmd: ReportSeen, clock: Clock = utcnow) -> None:
     """A heartbeat: only last_seen_at moves, and nobody is told (it would flood subscribers)."""
     async with uow:
-        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
+        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
         charger.last_seen_at = clock()
         await uow.chargers.update(charger)
         await uow.commit()

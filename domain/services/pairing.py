@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from domain.commands import CancelPairing, StartPairing
+from domain.commands import CancelPairing, ExpirePairingSessions, StartPairing
 from domain.errors import Conflict, Invalid, Unavailable
 from domain.events import ChargerPairingChanged, PairingSessionChanged
 from domain.ids import Clock, new_id, utcnow
@@ -35,7 +35,7 @@ def _announce(uow: UnitOfWork, session: PairingSession) -> None:
     )
 
 
-async def finish_session(
+async def _finish_session(
     uow: UnitOfWork, session: PairingSession, status: PairingStatus, now: datetime, reason: str | None = None
 ) -> bool:
     """Move a waiting session to a final state, unless another process already did; announce it if we won."""
@@ -61,7 +61,7 @@ async def start_pairing(uow: UnitOfWork, cmd: StartPairing, clock: Clock = utcno
             raise Unavailable(f"charger {charger.charge_point_id} is not connected: plug it in and try again")
         waiting = await uow.pairing.waiting_on_charger(charger.id)
         if waiting is not None and waiting.expires_at <= now:
-            await finish_session(uow, waiting, PairingStatus.EXPIRED, now)  # overdue: the sweeper had not got to it
+            await _finish_session(uow, waiting, PairingStatus.EXPIRED, now)  # overdue: the sweeper had not got to it
         elif waiting is not None:
             raise Conflict(f"charger {charger.charge_point_id} already has a pairing session waiting for a vehicle")
         session = PairingSession(
@@ -82,7 +82,7 @@ async def cancel_pairing(uow: UnitOfWork, cmd: CancelPairing, clock: Clock = utc
     async with uow:
         session = found(await uow.pairing.get(cmd.session_id), "pairing session", cmd.session_id)
         if session.is_waiting:
-            if not await finish_session(uow, session, PairingStatus.CANCELLED, clock()):
+            if not await _finish_session(uow, session, PairingStatus.CANCELLED, clock()):
                 raise PairingRaceLost("the pairing session finished while it was being cancelled")
             await uow.commit()
     return session
@@ -96,22 +96,22 @@ async def capture(uow: UnitOfWork, capture: Capture, value: str, charger_id: UUI
         vehicle = found(capture.vehicle, "vehicle", session.vehicle_id)
         identifier = await store_identifier(uow, vehicle, value, IdentifierSource.PAIRING, charger_id, now)
         session.identifier_id = identifier.id
-    finished = await finish_session(uow, session, capture.status, now, capture.failure)
+    finished = await _finish_session(uow, session, capture.status, now, capture.failure)
     if not finished and capture.status is PairingStatus.PAIRED:
         raise PairingRaceLost("the pairing session finished elsewhere while the identifier was captured")
 
 
-async def expire_due(uow_factory: UnitOfWorkFactory, due: list[tuple[UUID, UUID]], clock: Clock = utcnow) -> int:
+async def expire_due(uow_factory: UnitOfWorkFactory, cmd: ExpirePairingSessions, clock: Clock = utcnow) -> int:
     """Expire the given overdue sessions, each in its tenant's unit of work; returns how many this process expired."""
     expired = 0
-    for tenant_id, session_id in due:
+    for tenant_id, session_id in cmd.due:
         uow = uow_factory(tenant_id)
         async with uow:
             session = await uow.pairing.get(session_id)
             if (
                 session is not None
                 and session.is_waiting
-                and await finish_session(uow, session, PairingStatus.EXPIRED, clock())
+                and await _finish_session(uow, session, PairingStatus.EXPIRED, clock())
             ):
                 await uow.commit()
                 expired += 1

@@ -17,10 +17,10 @@ from domain.charger_commands import (
     Reset,
     SendLocalList,
     Trigger,
-    TriggerableMessage,
     Unlock,
     WriteSetting,
 )
+from domain.commands import OperateCharger, SendFullLocalList, SetAutochargeEnabled, SyncLocalList
 from domain.errors import Invalid, Unavailable
 from domain.events import ChargerChange
 from domain.ids import Clock, utcnow
@@ -38,39 +38,34 @@ async def _connected_charger(uow: UnitOfWork, charger_id: UUID) -> Charger:
     return charger
 
 
-async def operate(
-    uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID, command: ChargerCommand
-) -> CommandAnswer:
+async def _operate(uow: UnitOfWork, commands: ChargerCommands, cmd: OperateCharger[ChargerCommand]) -> CommandAnswer:
     """Send a command whose answer changes nothing stored: its status is the result."""
-    return await commands.send(await _connected_charger(uow, charger_id), command)
+    return await commands.send(await _connected_charger(uow, cmd.charger_id), cmd.command)
 
 
-async def reset(uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID, hard: bool) -> CommandAnswer:
-    return await operate(uow, commands, charger_id, Reset(hard))
+async def reset(uow: UnitOfWork, commands: ChargerCommands, cmd: OperateCharger[Reset]) -> CommandAnswer:
+    return await _operate(uow, commands, cmd)
 
 
-async def unlock_connector(
-    uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID, connector_id: int
-) -> CommandAnswer:
-    if connector_id < 1:
+async def unlock_connector(uow: UnitOfWork, commands: ChargerCommands, cmd: OperateCharger[Unlock]) -> CommandAnswer:
+    if cmd.command.connector_id < 1:
         raise Invalid("connectorId starts at 1")
-    return await operate(uow, commands, charger_id, Unlock(connector_id))
+    return await _operate(uow, commands, cmd)
 
 
 async def change_availability(
-    uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID, operative: bool, connector_id: int
+    uow: UnitOfWork, commands: ChargerCommands, cmd: OperateCharger[ChangeAvailability]
 ) -> CommandAnswer:
-    if connector_id < 0:
+    if cmd.command.connector_id < 0:
         raise Invalid("connectorId is 0 (the whole charger) or more")
-    return await operate(uow, commands, charger_id, ChangeAvailability(operative, connector_id))
+    return await _operate(uow, commands, cmd)
 
 
-async def trigger_message(
-    uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID, message: TriggerableMessage, connector_id: int | None
-) -> CommandAnswer:
+async def trigger_message(uow: UnitOfWork, commands: ChargerCommands, cmd: OperateCharger[Trigger]) -> CommandAnswer:
+    connector_id = cmd.command.connector_id
     if connector_id is not None and connector_id < 0:
         raise Invalid("connectorId is 0 or more")
-    return await operate(uow, commands, charger_id, Trigger(message, connector_id))
+    return await _operate(uow, commands, cmd)
 
 
 # --- settings ---
@@ -91,21 +86,13 @@ def as_reported(settings: Sequence[ChargerSetting]) -> list[ReportedSetting]:
     return [ReportedSetting(s.key, s.value, s.readonly) for s in settings]
 
 
-async def settings_due(uow: UnitOfWork, charger_id: UUID, firmware_version: str | None) -> bool:
-    """Whether a BootNotification calls for reading the charger's settings: none stored yet (its first boot, or
-    every read so far failed), or a firmware other than the one it had (called before the boot is recorded)."""
-    async with uow:
-        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
-        stored = await uow.settings.for_chargers([charger_id])
-    return not stored or charger.firmware_version != firmware_version
-
-
 async def refresh_settings(
-    uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID, clock: Clock = utcnow
+    uow: UnitOfWork, commands: ChargerCommands, cmd: OperateCharger[ReadSettings], clock: Clock = utcnow
 ) -> Charger:
     """Read every setting from the charger and store them, replacing what was stored."""
+    charger_id = cmd.charger_id
     charger = await _connected_charger(uow, charger_id)
-    answer = await commands.send(charger, ReadSettings())
+    answer = await commands.send(charger, cmd.command)
     if not answer.accepted:
         raise Unavailable(f"charger {charger.charge_point_id} refused to report its settings: {answer.status}")
     async with uow:
@@ -126,9 +113,10 @@ async def _note_switch(uow: UnitOfWork, charger: Charger, settings: Sequence[Rep
 
 
 async def change_setting(
-    uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID, key: str, value: str, clock: Clock = utcnow
+    uow: UnitOfWork, commands: ChargerCommands, cmd: OperateCharger[WriteSetting], clock: Clock = utcnow
 ) -> CommandAnswer:
     """Write one setting; the stored value changes only when the charger accepts."""
+    charger_id, key, value = cmd.charger_id, cmd.command.key, cmd.command.value
     async with uow:
         charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
         stored = {s.key: s for s in await uow.settings.for_chargers([charger_id])}
@@ -139,7 +127,7 @@ async def change_setting(
         raise Invalid(f"setting {key!r} of charger {charger.charge_point_id} is read-only")
     if not charger.is_connected:
         raise Unavailable(f"charger {charger.charge_point_id} is not connected")
-    answer = await commands.send(charger, WriteSetting(key, value))
+    answer = await commands.send(charger, cmd.command)
     if answer.accepted:
         async with uow:
             charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
@@ -151,8 +139,9 @@ async def change_setting(
 
 
 async def set_autocharge_enabled(
-    uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID, enabled: bool, clock: Clock = utcnow
+    uow: UnitOfWork, commands: ChargerCommands, cmd: SetAutochargeEnabled, clock: Clock = utcnow
 ) -> CommandAnswer:
+    charger_id = cmd.charger_id
     async with uow:
         charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
         settings = await uow.settings.for_chargers([charger_id])
@@ -160,23 +149,16 @@ async def set_autocharge_enabled(
     if switch is None:
         raise Invalid(f"charger {charger.charge_point_id} has reported no known Autocharge switch among its settings")
     setting, kind = switch
-    return await change_setting(uow, commands, charger_id, setting.key, kind.on if enabled else kind.off, clock)
-
-
-async def autocharge_readiness(uow: UnitOfWork, charger_id: UUID) -> tuple[AutochargeReadiness, str | None]:
-    async with uow:
-        charger = found(await uow.chargers.get(charger_id), "charger", charger_id)
-        settings = await uow.settings.for_chargers([charger_id])
-        seen = await uow.settings.autocharge_tokens_seen([charger.id])
-    return readiness(as_reported(settings), charger.id in seen)
+    write = WriteSetting(setting.key, kind.on if cmd.enabled else kind.off)
+    return await change_setting(uow, commands, OperateCharger(charger_id, write), clock)
 
 
 # --- the local authorisation list ---
 
 
-async def send_local_list(uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID) -> CommandAnswer:
+async def send_local_list(uow: UnitOfWork, commands: ChargerCommands, cmd: SendFullLocalList) -> CommandAnswer:
     """Send the whole list (Full): every ACTIVE identifier and RFID tag; the version is kept once accepted."""
-    charger = await _connected_charger(uow, charger_id)
+    charger = await _connected_charger(uow, cmd.charger_id)
     async with uow:
         entries = await uow.local_list.entries()
     return await _send_list(uow, commands, charger, SendLocalList(_next(charger), True, tuple(entries)), entries)
@@ -201,9 +183,10 @@ async def _send_list(
     return answer
 
 
-async def sync_local_list(uow: UnitOfWork, commands: ChargerCommands, charger_id: UUID) -> CommandAnswer | None:
+async def sync_local_list(uow: UnitOfWork, commands: ChargerCommands, cmd: SyncLocalList) -> CommandAnswer | None:
     """Bring a charger's local list up to date with a Differential update (None: it already is, or it holds no
     list); a charger that refuses the version gets the whole list again."""
+    charger_id = cmd.charger_id
     charger = await _connected_charger(uow, charger_id)
     if charger.local_list_version is None:
         return None
@@ -217,5 +200,5 @@ async def sync_local_list(uow: UnitOfWork, commands: ChargerCommands, charger_id
         return None
     answer = await _send_list(uow, commands, charger, SendLocalList(_next(charger), False, added, removed), entries)
     if answer.status == "VersionMismatch":
-        return await send_local_list(uow, commands, charger_id)
+        return await send_local_list(uow, commands, SendFullLocalList(charger_id))
     return answer

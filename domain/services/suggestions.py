@@ -26,13 +26,13 @@ async def learn_from_tap(
     if rejected is None or rejected.last_seen_at > now:
         return None
     rejected.suggested_user_id = user_id
-    rejected.suggested_vehicle_id = await vehicle_to_suggest(uow, user_id)
+    rejected.suggested_vehicle_id = await _vehicle_to_suggest(uow, user_id)
     rejected.suggested_at = now
     await uow.unrecognised.suggest(rejected)
     return rejected
 
 
-async def vehicle_to_suggest(uow: UnitOfWork, user_id: UUID) -> UUID | None:
+async def _vehicle_to_suggest(uow: UnitOfWork, user_id: UUID) -> UUID | None:
     """The user's only ACTIVE vehicle without an active identifier, when there is exactly one."""
     vehicles = await uow.vehicles.for_users([user_id], include_retired=False)
     if not vehicles:

@@ -26,13 +26,13 @@ def _verdict_of(transaction: Transaction) -> Verdict:
 
 
 async def start_transaction(
-    uow_factory: UnitOfWorkFactory, tenant_id: UUID, cmd: StartTransaction, clock: Clock = utcnow
+    uow_factory: UnitOfWorkFactory, cmd: StartTransaction, clock: Clock = utcnow
 ) -> tuple[Transaction, Verdict]:
     """Store the start, even when the token is not accepted (the charger may already deliver energy)."""
     allow_capture = True
     for _attempt in range(3):
         try:
-            return await _start_once(uow_factory(tenant_id), cmd, clock, allow_capture)
+            return await _start_once(uow_factory(cmd.tenant_id), cmd, clock, allow_capture)
         except PairingRaceLost:
             allow_capture = False
         except Conflict:
@@ -80,7 +80,7 @@ async def _start_once(
 
 
 async def report_meter_values(
-    uow_factory: UnitOfWorkFactory, tenant_id: UUID, cmd: ReportMeterValues, clock: Clock = utcnow
+    uow_factory: UnitOfWorkFactory, cmd: ReportMeterValues, clock: Clock = utcnow
 ) -> tuple[Transaction, Verdict | None] | None:
     """Keep energy current, and judge a token presented mid-transaction (2.0.1). None: unknown transaction.
 
@@ -91,7 +91,7 @@ async def report_meter_values(
     allow_capture = True
     for _attempt in range(2):
         try:
-            return await _report_once(uow_factory(tenant_id), cmd, clock, allow_capture)
+            return await _report_once(uow_factory(cmd.tenant_id), cmd, clock, allow_capture)
         except PairingRaceLost:
             allow_capture = False
     raise AssertionError("unreachable: the second pass never captures")

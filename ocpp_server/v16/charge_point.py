@@ -14,6 +14,7 @@ from domain.commands import (
     ReportBoot,
     ReportConnectorStatus,
     ReportMeterValues,
+    ReportSeen,
     StartTransaction,
     StopTransaction,
     Token,
@@ -57,7 +58,7 @@ class ChargePoint16(BaseChargePoint):
 
     @handles(Action.heartbeat)
     async def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
-        await chargers.charger_seen(self.uow(), self.charger_id, self.ctx.deps.clock)
+        await chargers.charger_seen(self.uow(), ReportSeen(self.charger_id), self.ctx.deps.clock)
         return call_result.Heartbeat(current_time=self.now_text())
 
     @handles(Action.status_notification)
@@ -76,8 +77,7 @@ class ChargePoint16(BaseChargePoint):
         verdict = await authorization.authorize(
             self.ctx.deps.uow,
             self.ctx.deps.tokens,
-            self.tenant_id,
-            Authorize(self.charger_id, Token.from_ocpp16(id_tag)),
+            Authorize(self.charger_id, Token.from_ocpp16(id_tag), tenant_id=self.tenant_id),
             self.ctx.deps.clock,
         )
         log_verdict(self.log, verdict, "Authorize")
@@ -94,10 +94,9 @@ class ChargePoint16(BaseChargePoint):
             meter_start_wh=meter_start,
             timestamp=parse_timestamp(timestamp),
             start_key=start_key(connector_id, id_tag, meter_start, timestamp),
+            tenant_id=self.tenant_id,
         )
-        transaction, verdict = await transactions.start_transaction(
-            self.ctx.deps.uow, self.tenant_id, command, self.ctx.deps.clock
-        )
+        transaction, verdict = await transactions.start_transaction(self.ctx.deps.uow, command, self.ctx.deps.clock)
         log_verdict(self.log, verdict, "StartTransaction")
         # Answered with the verdict even when not accepted: the start is stored either way.
         return call_result.StartTransaction(
@@ -150,9 +149,6 @@ class ChargePoint16(BaseChargePoint):
         return call_result.DiagnosticsStatusNotification()
 
     async def _report_energy(self, ocpp_transaction_id: str, wh: int, at: datetime) -> None:
-        command = ReportMeterValues(self.charger_id, ocpp_transaction_id, wh, at)
-        if (
-            await transactions.report_meter_values(self.ctx.deps.uow, self.tenant_id, command, self.ctx.deps.clock)
-            is None
-        ):
+        command = ReportMeterValues(self.charger_id, ocpp_transaction_id, wh, at, tenant_id=self.tenant_id)
+        if await transactions.report_meter_values(self.ctx.deps.uow, command, self.ctx.deps.clock) is None:
             self.log.warning("meter values for an unknown transaction", transaction_id=ocpp_transaction_id)

@@ -13,7 +13,7 @@ from ocpp.v201.enums import (
     RegistrationStatusEnumType,
 )
 
-from domain.commands import Authorize, ReportBoot, ReportConnectorStatus, Token
+from domain.commands import Authorize, ReportBoot, ReportConnectorStatus, ReportSeen, Token
 from domain.model import AuthorizationStatus
 from domain.services import authorization, chargers
 from ocpp_server.charge_point import BaseChargePoint, handles
@@ -60,7 +60,7 @@ class ChargePoint201(BaseChargePoint):
 
     @handles(Action.heartbeat)
     async def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
-        await chargers.charger_seen(self.uow(), self.charger_id, self.ctx.deps.clock)
+        await chargers.charger_seen(self.uow(), ReportSeen(self.charger_id), self.ctx.deps.clock)
         return call_result.Heartbeat(current_time=self.now_text())
 
     @handles(Action.status_notification)
@@ -78,8 +78,7 @@ class ChargePoint201(BaseChargePoint):
         verdict = await authorization.authorize(
             self.ctx.deps.uow,
             self.ctx.deps.tokens,
-            self.tenant_id,
-            Authorize(self.charger_id, token),
+            Authorize(self.charger_id, token, tenant_id=self.tenant_id),
             self.ctx.deps.clock,
         )
         log_verdict(self.log, verdict, "Authorize")

@@ -61,8 +61,9 @@ class TransactionEvents:
             timestamp=at,
             start_key=transaction_id,
             ocpp_transaction_id=transaction_id,
+            tenant_id=self._tenant_id,
         )
-        _, verdict = await transactions.start_transaction(self._deps.uow, self._tenant_id, command, self._deps.clock)
+        _, verdict = await transactions.start_transaction(self._deps.uow, command, self._deps.clock)
         log_verdict(self._log, verdict, "TransactionEvent")
         return verdict.status
 
@@ -75,8 +76,9 @@ class TransactionEvents:
             reading.wh if reading else None,
             reading.timestamp if reading else at,
             token,
+            tenant_id=self._tenant_id,
         )
-        result = await transactions.report_meter_values(self._deps.uow, self._tenant_id, command, self._deps.clock)
+        result = await transactions.report_meter_values(self._deps.uow, command, self._deps.clock)
         if result is None:
             # Its Started never reached us (lost, or sent to another back office): start it here, nothing is dropped.
             self._log.warning("transaction event for an unknown transaction", transaction_id=transaction_id)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.commands import AddVehicle, CreateUser, RegisterCharger
+from domain.commands import AddVehicle, CreateUser, RegisterCharger, ReportConnected
 from domain.ids import new_id
 from domain.model import (
     Charger,
@@ -34,7 +34,7 @@ async def charger(api: Api, cpid: str = "CP-1", tenant: UUID | None = None, conn
         api.uow(tenant), RegisterCharger(cpid, "Depot", autocharge_supported=True), api.clock
     )
     if connected:
-        made = await chargers.charger_connected(api.uow(tenant), made.id, "1.6", api.clock)
+        made = await chargers.charger_connected(api.uow(tenant), ReportConnected(made.id, "1.6"), api.clock)
     return made
 
 

@@ -83,8 +83,10 @@ async def test_remote_start_and_stop(api: Api) -> None:
     offline = await factories.charger(api, "CP-OFF", connected=False)
     error = await api.error(start, {"c": str(offline.id), "u": str(ada.id)})
     assert error["extensions"]["code"] == "UNAVAILABLE"
-    cmd = StartTransaction(charger.id, 1, Token.from_ocpp16("RFID1"), 1000, api.clock(), "key-1")
-    transaction, _ = await transaction_service.start_transaction(lambda t: api.uow(t), api.tenant_a, cmd, api.clock)
+    cmd = StartTransaction(
+        charger.id, 1, Token.from_ocpp16("RFID1"), 1000, api.clock(), "key-1", tenant_id=api.tenant_a
+    )
+    transaction, _ = await transaction_service.start_transaction(lambda t: api.uow(t), cmd, api.clock)
     stop = "mutation($t: ID!) { remoteStopTransaction(transactionId: $t) }"
     assert (await api.data(stop, {"t": str(transaction.id)}))["remoteStopTransaction"] is True
     assert api.commands.sent[-1] == ("stop", ("CP-1", transaction.ocpp_transaction_id))
@@ -97,8 +99,10 @@ async def test_transactions_with_their_relations(api: Api) -> None:
     await api.data('mutation($u: ID!) { addRfidTag(userId: $u, idTag: "RFID1") { id } }', {"u": str(ada.id)})
     for number in range(3):
         api.clock.advance(60)
-        cmd = StartTransaction(charger.id, 1, Token.from_ocpp16("RFID1"), 1000, api.clock(), f"key-{number}")
-        await transaction_service.start_transaction(lambda t: api.uow(t), api.tenant_a, cmd, api.clock)
+        cmd = StartTransaction(
+            charger.id, 1, Token.from_ocpp16("RFID1"), 1000, api.clock(), f"key-{number}", tenant_id=api.tenant_a
+        )
+        await transaction_service.start_transaction(lambda t: api.uow(t), cmd, api.clock)
     query = """query($f: TransactionFilter) { transactions(first: 2, filter: $f) { totalCount
         pageInfo { hasNextPage endCursor } edges { node { id origin status idTag energyWh startedAt
         charger { chargePointId } user { email } vehicle { licensePlate transactionCount } } } } }"""

@@ -70,8 +70,10 @@ async def test_transactions_csv(api: Api) -> None:
     car = await factories.vehicle(api, ada)
     charger = await factories.charger(api)
     await api.data('mutation($u: ID!) { addRfidTag(userId: $u, idTag: "RFID1") { id } }', {"u": str(ada.id)})
-    cmd = StartTransaction(charger.id, 2, Token.from_ocpp16("RFID1"), 1000, api.clock(), "key-1")
-    await transaction_service.start_transaction(lambda t: api.uow(t), api.tenant_a, cmd, api.clock)
+    cmd = StartTransaction(
+        charger.id, 2, Token.from_ocpp16("RFID1"), 1000, api.clock(), "key-1", tenant_id=api.tenant_a
+    )
+    await transaction_service.start_transaction(lambda t: api.uow(t), cmd, api.clock)
     headers = {"Authorization": f"Bearer {READER_A}"}
     response = await api.http.get("/exports/transactions.csv", headers=headers, params={"vehicleId": str(car.id)})
     assert response.status_code == 200

@@ -14,8 +14,10 @@ import httpx
 from autocharge.main import Autocharge
 from autocharge.settings import Settings
 from autocharge.simulator import SimulatedCharger
+from domain.commands import CreateApiKey, CreateTenant
 from domain.model import ApiRole, Tenant
-from domain.services.tenants import create_api_key, create_tenant
+from domain.services.api_keys import create_key
+from domain.services.tenants import create_tenant
 from tests.api.wsclient import GraphQLWs, authorised_ws
 
 
@@ -115,9 +117,9 @@ class TenantAccess:
 
 
 async def tenant_access(server: Autocharge, name: str) -> TenantAccess:
-    tenant = await create_tenant(server.deps.directory, name)
-    _, admin = await create_api_key(server.deps.directory, tenant.slug, ApiRole.ADMIN)
-    _, reader = await create_api_key(server.deps.directory, tenant.slug, ApiRole.READ_ONLY)
+    tenant = await create_tenant(server.deps.directory, CreateTenant(name))
+    _, admin = await create_key(server.deps.directory, CreateApiKey(tenant.id, ApiRole.ADMIN))
+    _, reader = await create_key(server.deps.directory, CreateApiKey(tenant.id, ApiRole.READ_ONLY))
     return TenantAccess(tenant, Api(server, admin), Api(server, reader))
 
 

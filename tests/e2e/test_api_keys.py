@@ -11,8 +11,10 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from autocharge.main import Autocharge
+from domain.commands import CreateApiKey, CreateTenant
 from domain.model import ApiRole
-from domain.services.tenants import create_api_key, create_tenant
+from domain.services import api_keys
+from domain.services.tenants import create_tenant
 from tests.api.wsclient import GraphQLWs
 from tests.e2e.harness import Api, TenantAccess, eventually, running, tenant_access
 from tests.e2e.harness import test_settings as settings_for
@@ -153,8 +155,10 @@ async def test_a_key_revoked_by_the_cli_is_refused_by_a_server_without_redis_wit
 ) -> None:
     """Alone, the server hears of a revocation by another process through the database (announce_revocations)."""
     async with running(settings_for(database_url)) as server:
-        tenant = await create_tenant(server.deps.directory, "Acme Fleet")
-        reader, reader_key = await create_api_key(server.deps.directory, tenant.slug, ApiRole.READ_ONLY)
+        tenant = await create_tenant(server.deps.directory, CreateTenant("Acme Fleet"))
+        reader, reader_key = await api_keys.create_key(
+            server.deps.directory, CreateApiKey(tenant.id, ApiRole.READ_ONLY)
+        )
         api = Api(server, reader_key)
         assert (await api(ME))["me"]["role"] == "READ_ONLY"  # remembered by the server from now on
         async with api.ws() as ws:

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import select
 
+from domain.commands import CreateTenant
 from domain.secrets import hash_api_key
 from domain.services.tenants import create_tenant
 from infra.db.directory import SqlDirectory
@@ -57,7 +58,7 @@ async def _rows(database_url: str, table: Any) -> list[dict[str, Any]]:
 async def _tenant(database_url: str, name: str) -> None:
     database = Database(database_url)
     try:
-        await create_tenant(SqlDirectory(database.session_factory), name)
+        await create_tenant(SqlDirectory(database.session_factory), CreateTenant(name))
     finally:
         await database.dispose()
 

@@ -27,9 +27,11 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from autocharge.simulator import SimulatedCharger
+from domain.commands import CreateApiKey, CreateTenant
 from domain.events import CHARGERS_TOPIC, TRANSACTIONS_TOPIC, logs_topic
 from domain.model import ApiRole
-from domain.services.tenants import create_api_key, create_tenant
+from domain.services.api_keys import create_key
+from domain.services.tenants import create_tenant
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from tests.api.wsclient import GraphQLWs, authorised_ws
@@ -257,8 +259,8 @@ async def story(a: Node, b: Node, database_url: str, prefix: str) -> AsyncIterat
     database = Database(database_url)
     try:
         directory = SqlDirectory(database.session_factory)
-        tenant = await create_tenant(directory, "Cluster Fleet")
-        _, key = await create_api_key(directory, tenant.slug, ApiRole.ADMIN)
+        tenant = await create_tenant(directory, CreateTenant("Cluster Fleet"))
+        _, key = await create_key(directory, CreateApiKey(tenant.id, ApiRole.ADMIN))
     finally:
         await database.dispose()
     api = Api(a, key)  # type: ignore[arg-type]  # a Node has what Api reads of a server

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from domain.commands import CreateApiKey, CreateTenant
 from domain.model import ApiRole
-from domain.services.tenants import create_api_key, create_tenant
+from domain.services.api_keys import create_key
+from domain.services.tenants import create_tenant
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from tests.api.wsclient import authorised_ws
@@ -32,9 +34,9 @@ async def test_a_key_revoked_on_one_process_is_refused_by_the_other_within_a_sec
         database = Database(database_url)
         try:
             directory = SqlDirectory(database.session_factory)
-            tenant = await create_tenant(directory, "Acme Fleet")
-            _, admin_key = await create_api_key(directory, tenant.slug, ApiRole.ADMIN)
-            reader, reader_key = await create_api_key(directory, tenant.slug, ApiRole.READ_ONLY)
+            tenant = await create_tenant(directory, CreateTenant("Acme Fleet"))
+            _, admin_key = await create_key(directory, CreateApiKey(tenant.id, ApiRole.ADMIN))
+            reader, reader_key = await create_key(directory, CreateApiKey(tenant.id, ApiRole.READ_ONLY))
         finally:
             await database.dispose()
         admin_on_a, reader_on_b = Api(a, admin_key), Api(b, reader_key)  # type: ignore[arg-type]
@@ -56,8 +58,8 @@ async def test_a_key_revoked_by_the_cli_is_refused_by_a_running_server_within_a_
 ) -> None:
     settings = settings_for(database_url, redis_url=REDIS_URL, redis_prefix=redis_prefix)
     async with running(settings) as server:
-        tenant = await create_tenant(server.deps.directory, "Acme Fleet")
-        reader, reader_key = await create_api_key(server.deps.directory, tenant.slug, ApiRole.READ_ONLY)
+        tenant = await create_tenant(server.deps.directory, CreateTenant("Acme Fleet"))
+        reader, reader_key = await create_key(server.deps.directory, CreateApiKey(tenant.id, ApiRole.READ_ONLY))
         api = Api(server, reader_key)
         assert (await api(ME))["me"]["role"] == "READ_ONLY"  # remembered by the server from now on
         async with api.ws() as ws:

@@ -14,6 +14,7 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import datatypes as types201
 
 from autocharge.main import Autocharge
+from domain.commands import ReportConnected
 from domain.services import chargers
 from tests.e2e import harness
 from tests.e2e.harness import TenantAccess, eventually, ocpp_charge_point, running, tenant_access
@@ -119,7 +120,7 @@ async def test_a_connection_left_recorded_by_a_crash_is_ended_while_a_live_one_s
         # What a killed process leaves behind: a connection recorded a minute ago that no socket serves.
         a_minute_ago = server.deps.clock() - timedelta(minutes=1)
         await chargers.charger_connected(
-            server.deps.uow(acme.tenant.id), UUID(orphan_id), "1.6", clock=lambda: a_minute_ago
+            server.deps.uow(acme.tenant.id), ReportConnected(UUID(orphan_id), "1.6"), clock=lambda: a_minute_ago
         )
         async with ocpp_charge_point(server, "CP-LIVE", "1.6") as live:
             await live.call(call16.Heartbeat())

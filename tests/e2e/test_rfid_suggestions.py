@@ -81,8 +81,8 @@ async def test_no_suggestion_from_another_charger_an_unknown_card_or_a_tap_over_
     await driver_with_card(acme, "NEW-1")
     # The car rejected on CP-OLD 61 s ago: the same use case, on the server's own database, with its clock set back.
     past = server.deps.clock() - timedelta(seconds=61)
-    rejection = Authorize(UUID(old_charger), Token.from_ocpp16(f"VID:{MAC}"))
-    await authorization.authorize(server.deps.uow, server.deps.tokens, acme.tenant.id, rejection, lambda: past)
+    rejection = Authorize(UUID(old_charger), Token.from_ocpp16(f"VID:{MAC}"), tenant_id=acme.tenant.id)
+    await authorization.authorize(server.deps.uow, server.deps.tokens, rejection, lambda: past)
 
     async with presenting(server, "CP-1", version) as cp1, presenting(server, "CP-2", version) as cp2:
         async with presenting(server, "CP-OLD", version) as late:

@@ -21,8 +21,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.exceptions import ConnectionClosed
 
+from domain.commands import CreateApiKey, CreateTenant
 from domain.model import ApiRole
-from domain.services.tenants import create_api_key, create_tenant
+from domain.services.api_keys import create_key
+from domain.services.tenants import create_tenant
 from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from tests.api.wsclient import authorised_ws
@@ -71,8 +73,8 @@ async def back_office(
         await asyncio.gather(*(node.ready() for node in started))
         database = Database(database_url)
         try:
-            tenant = await create_tenant(SqlDirectory(database.session_factory), "Faults Fleet")
-            _, key = await create_api_key(SqlDirectory(database.session_factory), tenant.slug, ApiRole.ADMIN)
+            tenant = await create_tenant(SqlDirectory(database.session_factory), CreateTenant("Faults Fleet"))
+            _, key = await create_key(SqlDirectory(database.session_factory), CreateApiKey(tenant.id, ApiRole.ADMIN))
         finally:
             await database.dispose()
         api = Api(started[0], key)  # type: ignore[arg-type]  # a Node has what Api reads of a server

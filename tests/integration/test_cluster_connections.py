@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.commands import ReportConnected, ReportDisconnected, ResumeConnection
 from domain.events import ChargerChange, ChargerStatusChanged
 from domain.model import ConnectionState
 from domain.services import chargers
@@ -14,17 +15,19 @@ async def test_only_the_current_connection_ending_disconnects_the_charger(
 ) -> None:
     tenant = await seed.tenant()
     charger = await seed.charger(tenant.id)
-    old = await chargers.charger_connected(uow_factory(tenant.id), charger.id, "1.6")
-    new = await chargers.charger_connected(uow_factory(tenant.id), charger.id, "1.6")  # on another process
+    old = await chargers.charger_connected(uow_factory(tenant.id), ReportConnected(charger.id, "1.6"))
+    new = await chargers.charger_connected(
+        uow_factory(tenant.id), ReportConnected(charger.id, "1.6")
+    )  # on another process
     assert old.connection_id is not None and new.connection_id is not None
 
-    await chargers.charger_disconnected(uow_factory(tenant.id), charger.id, old.connection_id)
+    await chargers.charger_disconnected(uow_factory(tenant.id), ReportDisconnected(charger.id, old.connection_id))
     async with uow_factory(tenant.id) as uow:
         stored = await uow.chargers.get(charger.id)
     assert stored is not None
     assert (stored.connection_state, stored.connection_id) == (ConnectionState.CONNECTED, new.connection_id)
 
-    await chargers.charger_disconnected(uow_factory(tenant.id), charger.id, new.connection_id)
+    await chargers.charger_disconnected(uow_factory(tenant.id), ReportDisconnected(charger.id, new.connection_id))
     async with uow_factory(tenant.id) as uow:
         stored = await uow.chargers.get(charger.id)
     assert stored is not None
@@ -38,19 +41,27 @@ async def test_a_connection_ended_as_orphaned_is_resumed_only_while_no_other_is_
 ) -> None:
     tenant = await seed.tenant()
     charger = await seed.charger(tenant.id)
-    first = await chargers.charger_connected(uow_factory(tenant.id), charger.id, "1.6")
+    first = await chargers.charger_connected(uow_factory(tenant.id), ReportConnected(charger.id, "1.6"))
     assert first.connection_id is not None
-    assert not await chargers.connection_resumed(uow_factory(tenant.id), charger.id, first.connection_id)
+    assert not await chargers.connection_resumed(
+        uow_factory(tenant.id), ResumeConnection(charger.id, first.connection_id)
+    )
 
-    await chargers.charger_disconnected(uow_factory(tenant.id), charger.id, first.connection_id)  # the sweep
-    assert await chargers.connection_resumed(uow_factory(tenant.id), charger.id, first.connection_id)
+    await chargers.charger_disconnected(
+        uow_factory(tenant.id), ReportDisconnected(charger.id, first.connection_id)
+    )  # the sweep
+    assert await chargers.connection_resumed(uow_factory(tenant.id), ResumeConnection(charger.id, first.connection_id))
     async with uow_factory(tenant.id) as uow:
         stored = await uow.chargers.get(charger.id)
     assert stored is not None
     assert (stored.connection_state, stored.connection_id) == (ConnectionState.CONNECTED, first.connection_id)
 
-    newer = await chargers.charger_connected(uow_factory(tenant.id), charger.id, "1.6")  # elsewhere, since
-    assert not await chargers.connection_resumed(uow_factory(tenant.id), charger.id, first.connection_id)
+    newer = await chargers.charger_connected(
+        uow_factory(tenant.id), ReportConnected(charger.id, "1.6")
+    )  # elsewhere, since
+    assert not await chargers.connection_resumed(
+        uow_factory(tenant.id), ResumeConnection(charger.id, first.connection_id)
+    )
     async with uow_factory(tenant.id) as uow:
         stored = await uow.chargers.get(charger.id)
     assert stored is not None and stored.connection_id == newer.connection_id

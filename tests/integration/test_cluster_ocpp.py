@@ -14,7 +14,7 @@ from ocpp.v16 import call
 from websockets.exceptions import ConnectionClosed
 
 from domain.charger_commands import StartCharging
-from domain.commands import RemoteStartTransaction, RemoteStopTransaction
+from domain.commands import EndOrphanedConnections, RemoteStartTransaction, RemoteStopTransaction
 from domain.errors import Unavailable
 from domain.ids import new_id
 from domain.model import ConnectionState, TransactionOrigin
@@ -161,7 +161,9 @@ async def test_a_connection_ended_as_orphaned_while_its_node_lost_redis_is_recor
         assert row.connection_id is not None
         await cluster.presence.release("CP-1", "a")  # the lease lapsed
         recorded = [RecordedConnection(row.tenant_id, row.id, "CP-1", row.connection_id)]
-        ended = await chargers.end_orphaned_connections(b.deps.uow, recorded, cluster.b.cluster.is_live)
+        ended = await chargers.end_orphaned_connections(
+            b.deps.uow, cluster.b.cluster.is_live, EndOrphanedConnections(tuple(recorded))
+        )
         assert ended == recorded
         assert a.charger_row().connection_state is ConnectionState.DISCONNECTED
 

@@ -42,7 +42,7 @@ class Process:
     uow: SqlUnitOfWorkFactory
 
     async def authorize(self, tenant_id: UUID, charger: Charger) -> Verdict:
-        return await authorization.authorize(self.uow, self.verdicts, tenant_id, Authorize(charger.id, TOKEN))
+        return await authorization.authorize(self.uow, self.verdicts, Authorize(charger.id, TOKEN, tenant_id=tenant_id))
 
     async def held(self, tenant_id: UUID, charger: Charger) -> None:
         """Authorize until the verdict comes from memory: the tenant's subscriptions are confirmed in the background."""
@@ -112,7 +112,9 @@ async def within_a_second(check: Callable[[], Awaitable[bool]]) -> float:
 
 
 def a_start(charger: Charger) -> StartTransaction:
-    return StartTransaction(charger.id, 1, TOKEN, 0, datetime.now(UTC), start_key=f"start-{charger.id}")
+    return StartTransaction(
+        charger.id, 1, TOKEN, 0, datetime.now(UTC), start_key=f"start-{charger.id}", tenant_id=charger.tenant_id
+    )
 
 
 # --- another process: through Redis, within a second ---
@@ -136,7 +138,7 @@ async def test_a_token_starting_to_charge_on_one_process_is_concurrent_on_the_ot
     a: Process, b: Process, fleet: Fleet
 ) -> None:
     await b.held(fleet.tenant_id, fleet.here)
-    await transactions.start_transaction(a.uow, fleet.tenant_id, a_start(fleet.there))
+    await transactions.start_transaction(a.uow, a_start(fleet.there))
 
     async def concurrent() -> bool:
         verdict = await b.authorize(fleet.tenant_id, fleet.here)
@@ -169,7 +171,7 @@ async def test_a_pairing_started_on_one_process_captures_on_the_other_within_a_s
 
 async def test_on_the_committing_process_the_next_authorize_sees_each_change(a: Process, fleet: Fleet) -> None:
     await a.held(fleet.tenant_id, fleet.here)
-    await transactions.start_transaction(a.uow, fleet.tenant_id, a_start(fleet.there))
+    await transactions.start_transaction(a.uow, a_start(fleet.there))
     assert (await a.authorize(fleet.tenant_id, fleet.here)).status is AuthorizationStatus.CONCURRENT_TX
 
     await a.held(fleet.tenant_id, fleet.here)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.commands import AddVehicle, CreateUser, RegisterCharger
+from domain.commands import AddVehicle, CreateUser, RegisterCharger, ReportConnected
 from domain.ids import new_id
 from domain.model import Charger, ConnectionState, User, Vehicle
 from domain.services import chargers, users, vehicles
@@ -52,7 +52,7 @@ class World:
             self.uow(tenant), RegisterCharger(cpid, "Depot 1", autocharge_supported=True), self.clock
         )
         if connected:
-            charger = await chargers.charger_connected(self.uow(tenant), charger.id, "1.6", self.clock)
+            charger = await chargers.charger_connected(self.uow(tenant), ReportConnected(charger.id, "1.6"), self.clock)
             assert charger.connection_state is ConnectionState.CONNECTED
         return charger
 

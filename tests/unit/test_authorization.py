@@ -15,8 +15,7 @@ async def _authorize(world: World, charger_id: object, token: Token, tenant: obj
     return await authorization.authorize(
         world.factory,
         TokenFactsInUnitOfWork(world.factory),
-        tenant or world.tenant_a,
-        Authorize(charger_id, token),
+        Authorize(charger_id, token, tenant_id=tenant or world.tenant_a),  # type: ignore[arg-type]
         world.clock,  # type: ignore[arg-type]
     )
 
@@ -133,10 +132,10 @@ async def test_a_paired_car_at_a_charger_known_to_read_evccids_is_judged_without
     await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, MAC))
     counting = _CountingFactory(world)
     tokens = TokenFactsInUnitOfWork(world.factory)
-    authorize = Authorize(charger.id, Token.from_ocpp16("VID:" + MAC))
-    first = await authorization.authorize(counting, tokens, world.tenant_a, authorize, world.clock)  # type: ignore[arg-type]
+    authorize = Authorize(charger.id, Token.from_ocpp16("VID:" + MAC), tenant_id=world.tenant_a)
+    first = await authorization.authorize(counting, tokens, authorize, world.clock)  # type: ignore[arg-type]
     assert counting.commits == 1  # the first one marks the charger as reading EVCCIDs
-    again = await authorization.authorize(counting, tokens, world.tenant_a, authorize, world.clock)  # type: ignore[arg-type]
+    again = await authorization.authorize(counting, tokens, authorize, world.clock)  # type: ignore[arg-type]
     assert counting.commits == 1  # nothing left to record: one read, no transaction
     assert first == again and again.status is AuthorizationStatus.ACCEPTED and again.vehicle_id == vehicle.id
 
@@ -146,12 +145,12 @@ async def test_unknown_tokens_and_waiting_pairing_sessions_still_take_the_record
     vehicle = await world.vehicle(await world.user())
     counting = _CountingFactory(world)
     tokens = TokenFactsInUnitOfWork(world.factory)
-    unknown = Authorize(charger.id, Token.from_ocpp16("VID:AABBCCDDEEFF"))
+    unknown = Authorize(charger.id, Token.from_ocpp16("VID:AABBCCDDEEFF"), tenant_id=world.tenant_a)
     for _ in range(2):  # recorded every time it is seen
-        await authorization.authorize(counting, tokens, world.tenant_a, unknown, world.clock)  # type: ignore[arg-type]
+        await authorization.authorize(counting, tokens, unknown, world.clock)  # type: ignore[arg-type]
     assert counting.commits == 2
     await pairing.start_pairing(world.uow(), StartPairing(vehicle.id, charger.id, 300), world.clock)
-    verdict = await authorization.authorize(counting, tokens, world.tenant_a, unknown, world.clock)  # type: ignore[arg-type]
+    verdict = await authorization.authorize(counting, tokens, unknown, world.clock)  # type: ignore[arg-type]
     assert verdict.status is AuthorizationStatus.ACCEPTED and verdict.vehicle_id == vehicle.id  # captured
 
 

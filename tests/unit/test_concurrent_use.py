@@ -21,15 +21,14 @@ async def _authorize(world: World, charger_id: UUID, token: Token) -> authorizat
     return await authorization.authorize(
         world.factory,
         TokenFactsInUnitOfWork(world.factory),
-        world.tenant_a,
-        Authorize(charger_id, token),
+        Authorize(charger_id, token, tenant_id=world.tenant_a),
         world.clock,  # type: ignore[arg-type]
     )
 
 
 async def _start(world: World, charger: Charger, token: Token, key: str, connector: int = 1) -> authorization.Verdict:
-    command = StartTransaction(charger.id, connector, token, 1000, world.clock.now, key)
-    _, verdict = await transactions.start_transaction(world.factory, world.tenant_a, command, world.clock)
+    command = StartTransaction(charger.id, connector, token, 1000, world.clock.now, key, tenant_id=world.tenant_a)
+    _, verdict = await transactions.start_transaction(world.factory, command, world.clock)
     return verdict
 
 

@@ -19,8 +19,7 @@ async def _authorize(world: World, charger_id: object, token: Token) -> authoriz
     return await authorization.authorize(
         world.factory,
         TokenFactsInUnitOfWork(world.factory),
-        world.tenant_a,
-        Authorize(charger_id, token),
+        Authorize(charger_id, token, tenant_id=world.tenant_a),
         world.clock,  # type: ignore[arg-type]
     )
 

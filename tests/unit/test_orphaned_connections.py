@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.commands import EndOrphanedConnections, ReportConnected
 from domain.events import ChargerChange, ChargerStatusChanged
 from domain.model import ConnectionState
 from domain.queries import RecordedConnection
@@ -27,9 +28,8 @@ async def test_a_connection_nobody_holds_ends_and_subscribers_are_told(world: Wo
         asked.append(charge_point_id)
         return charge_point_id == "CP-LIVE"
 
-    ended = await chargers.end_orphaned_connections(
-        world.factory, [_recorded(orphan), _recorded(live)], is_live, world.clock
-    )
+    recorded = EndOrphanedConnections((_recorded(orphan), _recorded(live)))
+    ended = await chargers.end_orphaned_connections(world.factory, is_live, recorded, world.clock)
 
     assert [c.charge_point_id for c in ended] == ["CP-ORPHAN"]
     assert sorted(asked) == ["CP-LIVE", "CP-ORPHAN"]
@@ -47,12 +47,14 @@ async def test_a_connection_nobody_holds_ends_and_subscribers_are_told(world: Wo
 async def test_a_charger_that_reconnected_since_keeps_its_new_connection(world: World) -> None:
     charger = await world.charger("CP-1")
     stale = _recorded(charger)  # read by the sweep, then the charger reconnects (a new connection id)
-    await chargers.charger_connected(world.uow(), charger.id, "1.6", world.clock)
+    await chargers.charger_connected(world.uow(), ReportConnected(charger.id, "1.6"), world.clock)
 
     async def nobody_holds_it(charge_point_id: str) -> bool:
         return False
 
-    ended = await chargers.end_orphaned_connections(world.factory, [stale], nobody_holds_it, world.clock)
+    ended = await chargers.end_orphaned_connections(
+        world.factory, nobody_holds_it, EndOrphanedConnections((stale,)), world.clock
+    )
 
     assert ended == []
     async with world.uow() as uow:

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from domain.commands import AddVehicleIdentifier, Authorize, CancelPairing, RetireVehicle, StartPairing, Token
+from domain.commands import (
+    AddVehicleIdentifier,
+    Authorize,
+    CancelPairing,
+    ExpirePairingSessions,
+    RetireVehicle,
+    StartPairing,
+    Token,
+)
 from domain.errors import Conflict, Invalid, Unavailable
 from domain.events import TOKENS_TOPIC, ChargerPairingChanged, PairingSessionChanged
 from domain.model import AuthorizationStatus, IdentifierSource, PairingFailure, PairingStatus
@@ -17,8 +25,7 @@ async def _plug_in(world: World, charger_id: object, token: Token) -> authorizat
     return await authorization.authorize(
         world.factory,
         TokenFactsInUnitOfWork(world.factory),
-        world.tenant_a,
-        Authorize(charger_id, token),
+        Authorize(charger_id, token, tenant_id=world.tenant_a),
         world.clock,  # type: ignore[arg-type]
     )
 
@@ -144,7 +151,7 @@ async def test_expire_due_expires_each_session_once_and_announces_it(world: Worl
     vehicle = await world.vehicle(await world.user())
     session = await pairing.start_pairing(world.uow(), StartPairing(vehicle.id, charger.id, 5), world.clock)
     world.clock.advance(5)
-    due = [(world.tenant_a, session.id)]
+    due = ExpirePairingSessions(((world.tenant_a, session.id),))
     assert await pairing.expire_due(world.factory, due, world.clock) == 1
     assert await pairing.expire_due(world.factory, due, world.clock) == 0  # another process got there: no double push
     assert _statuses(world) == [PairingStatus.WAITING_FOR_VEHICLE, PairingStatus.EXPIRED]

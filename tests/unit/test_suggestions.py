@@ -19,8 +19,7 @@ async def _authorize(world: World, charger_id: UUID, token: Token) -> authorizat
     return await authorization.authorize(
         world.factory,
         TokenFactsInUnitOfWork(world.factory),
-        world.tenant_a,
-        Authorize(charger_id, token),
+        Authorize(charger_id, token, tenant_id=world.tenant_a),
         world.clock,  # type: ignore[arg-type]
     )
 
@@ -73,8 +72,8 @@ async def test_a_card_presented_in_a_transaction_start_suggests_too(world: World
     user, _ = await _driver_with_card(world)
     await _authorize(world, charger.id, CAR)
 
-    start = StartTransaction(charger.id, 1, CARD, 0, world.clock.now, "k1")
-    await transactions.start_transaction(world.factory, world.tenant_a, start, world.clock)
+    start = StartTransaction(charger.id, 1, CARD, 0, world.clock.now, "k1", tenant_id=world.tenant_a)
+    await transactions.start_transaction(world.factory, start, world.clock)
 
     assert (await _unrecognised(world)).suggested_user_id == user
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 
@@ -23,6 +24,7 @@ from tests.unit.fakes import FakeCommands
 
 
 def _start(
+    tenant_id: UUID,
     charger_id: object,
     token: Token | None,
     key: str = "k1",
@@ -30,7 +32,7 @@ def _start(
     meter: int = 1000,
     at: object = None,
 ) -> StartTransaction:
-    return StartTransaction(charger_id, 1, token, meter, at, key, ocpp_id)  # type: ignore[arg-type]
+    return StartTransaction(charger_id, 1, token, meter, at, key, ocpp_id, tenant_id=tenant_id)  # type: ignore[arg-type]
 
 
 async def test_an_autocharge_start_has_its_origin_vehicle_and_user(world: World) -> None:
@@ -38,7 +40,7 @@ async def test_an_autocharge_start_has_its_origin_vehicle_and_user(world: World)
     vehicle = await world.vehicle(await world.user())
     await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, "0A1B2C3D4E5F"))
     tx, verdict = await transactions.start_transaction(
-        world.factory, world.tenant_a, _start(charger.id, Token.from_ocpp16("VID:0A1B2C3D4E5F"), at=world.clock.now)
+        world.factory, _start(world.tenant_a, charger.id, Token.from_ocpp16("VID:0A1B2C3D4E5F"), at=world.clock.now)
     )
     assert verdict.accepted
     assert (tx.origin, tx.vehicle_id, tx.user_id, tx.status) == (
@@ -53,10 +55,10 @@ async def test_an_autocharge_start_has_its_origin_vehicle_and_user(world: World)
 async def test_a_retried_start_returns_the_first_transaction(world: World) -> None:
     charger = await world.charger()
     first, _ = await transactions.start_transaction(
-        world.factory, world.tenant_a, _start(charger.id, Token.from_ocpp16("X"), at=world.clock.now)
+        world.factory, _start(world.tenant_a, charger.id, Token.from_ocpp16("X"), at=world.clock.now)
     )
     again, _ = await transactions.start_transaction(
-        world.factory, world.tenant_a, _start(charger.id, Token.from_ocpp16("X"), at=world.clock.now)
+        world.factory, _start(world.tenant_a, charger.id, Token.from_ocpp16("X"), at=world.clock.now)
     )
     assert again.id == first.id and again.ocpp_transaction_id == first.ocpp_transaction_id
     async with world.uow() as uow:
@@ -69,7 +71,7 @@ async def test_a_retried_start_returns_the_first_transaction(world: World) -> No
 async def test_a_start_with_a_rejected_token_is_stored_with_its_status(world: World) -> None:
     charger = await world.charger()
     tx, verdict = await transactions.start_transaction(
-        world.factory, world.tenant_a, _start(charger.id, Token.from_ocpp16("NOBODY"), at=world.clock.now)
+        world.factory, _start(world.tenant_a, charger.id, Token.from_ocpp16("NOBODY"), at=world.clock.now)
     )
     assert verdict.status is AuthorizationStatus.INVALID
     assert tx.authorization is AuthorizationStatus.INVALID and tx.user_id is None
@@ -81,11 +83,12 @@ async def test_energy_follows_meter_values_and_the_stop(world: World) -> None:
     await users.add_rfid_tag(world.uow(), AddRfidTag(user.id, "CARD-1"))
     only = await world.vehicle(user)
     tx, _ = await transactions.start_transaction(
-        world.factory, world.tenant_a, _start(charger.id, Token.from_ocpp16("CARD-1"), at=world.clock.now)
+        world.factory, _start(world.tenant_a, charger.id, Token.from_ocpp16("CARD-1"), at=world.clock.now)
     )
     assert (tx.origin, tx.vehicle_id) == (TransactionOrigin.RFID, only.id)  # the single vehicle, without Autocharge
     metered = await transactions.report_meter_values(
-        world.factory, world.tenant_a, ReportMeterValues(charger.id, tx.ocpp_transaction_id, 3500, world.clock.now)
+        world.factory,
+        ReportMeterValues(charger.id, tx.ocpp_transaction_id, 3500, world.clock.now, tenant_id=world.tenant_a),
     )
     assert metered is not None and metered[0].energy_wh == 2500
     stop = StopTransaction(
@@ -108,13 +111,19 @@ async def test_a_token_presented_after_a_201_start_attributes_the_transaction(wo
     vehicle = await world.vehicle(await world.user())
     await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, "0A1B2C3D4E5F"))
     tx, _ = await transactions.start_transaction(
-        world.factory, world.tenant_a, _start(charger.id, None, "tx-9", "tx-9", at=world.clock.now)
+        world.factory, _start(world.tenant_a, charger.id, None, "tx-9", "tx-9", at=world.clock.now)
     )
     assert tx.id_tag == ""
     result = await transactions.report_meter_values(
         world.factory,
-        world.tenant_a,
-        ReportMeterValues(charger.id, "tx-9", None, world.clock.now, Token.from_ocpp201("0A1B2C3D4E5F", "MacAddress")),
+        ReportMeterValues(
+            charger.id,
+            "tx-9",
+            None,
+            world.clock.now,
+            Token.from_ocpp201("0A1B2C3D4E5F", "MacAddress"),
+            tenant_id=world.tenant_a,
+        ),
     )
     assert result is not None
     updated, verdict = result
@@ -131,7 +140,7 @@ async def test_a_remote_start_is_recognised_and_has_origin_remote(world: World) 
     [(kind, (cpid, connector, id_tag))] = commands.sent
     assert (kind, cpid, connector, len(id_tag)) == ("start", "CP-1", 1, 20)
     tx, verdict = await transactions.start_transaction(
-        world.factory, world.tenant_a, _start(charger.id, Token.from_ocpp16(id_tag), at=world.clock.now), world.clock
+        world.factory, _start(world.tenant_a, charger.id, Token.from_ocpp16(id_tag), at=world.clock.now), world.clock
     )
     assert verdict.accepted
     assert (tx.origin, tx.user_id, tx.vehicle_id) == (TransactionOrigin.REMOTE, user.id, only.id)
@@ -154,11 +163,11 @@ async def test_a_different_token_presented_mid_transaction_is_judged_on_its_own(
     await vehicles.add_identifier(world.uow(), AddVehicleIdentifier(vehicle.id, "0A1B2C3D4E5F"))
     token = Token.from_ocpp201("0A1B2C3D4E5F", "MacAddress")
     await transactions.start_transaction(
-        world.factory, world.tenant_a, _start(charger.id, token, "tx-1", "tx-1", at=world.clock.now)
+        world.factory, _start(world.tenant_a, charger.id, token, "tx-1", "tx-1", at=world.clock.now)
     )
     stranger = Token.from_ocpp201("NOBODY-CARD", "ISO14443")
     result = await transactions.report_meter_values(
-        world.factory, world.tenant_a, ReportMeterValues(charger.id, "tx-1", 2000, world.clock.now, stranger)
+        world.factory, ReportMeterValues(charger.id, "tx-1", 2000, world.clock.now, stranger, tenant_id=world.tenant_a)
     )
     assert result is not None
     transaction, verdict = result
@@ -179,11 +188,13 @@ async def test_a_token_first_presented_mid_transaction_can_be_captured_by_pairin
     vehicle = await world.vehicle(await world.user())
     session = await pairing.start_pairing(world.uow(), StartPairing(vehicle.id, charger.id, 60), world.clock)
     await transactions.start_transaction(
-        world.factory, world.tenant_a, _start(charger.id, None, "tx-2", "tx-2", at=world.clock.now)
+        world.factory, _start(world.tenant_a, charger.id, None, "tx-2", "tx-2", at=world.clock.now)
     )
     token = Token.from_ocpp201("0A1B2C3D4E5F", "MacAddress")
     result = await transactions.report_meter_values(
-        world.factory, world.tenant_a, ReportMeterValues(charger.id, "tx-2", None, world.clock.now, token), world.clock
+        world.factory,
+        ReportMeterValues(charger.id, "tx-2", None, world.clock.now, token, tenant_id=world.tenant_a),
+        world.clock,
     )
     assert result is not None
     transaction, verdict = result
