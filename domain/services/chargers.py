@@ -147,9 +147,7 @@ async def end_orphaned_connections(
 async def charger_seen(uow: UnitOfWork, cmd: ReportSeen, clock: Clock = utcnow) -> None:
     """A heartbeat: only last_seen_at moves, and nobody is told (it would flood subscribers)."""
     async with uow:
-        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
-        charger.last_seen_at = clock()
-        await uow.chargers.update(charger)
+        found(await uow.chargers.touch(cmd.charger_id, clock()), "charger", cmd.charger_id)
         await uow.commit()
 
 
@@ -167,7 +165,7 @@ async def report_boot(uow: UnitOfWork, cmd: ReportBoot, clock: Clock = utcnow) -
 async def report_connector_status(uow: UnitOfWork, cmd: ReportConnectorStatus, clock: Clock = utcnow) -> Connector:
     now = clock()
     async with uow:
-        charger = found(await uow.chargers.get(cmd.charger_id), "charger", cmd.charger_id)
+        charger = found(await uow.chargers.touch(cmd.charger_id, now), "charger", cmd.charger_id)
         connector = Connector(
             tenant_id=uow.tenant_id,
             charger_id=charger.id,
@@ -176,8 +174,6 @@ async def report_connector_status(uow: UnitOfWork, cmd: ReportConnectorStatus, c
             updated_at=cmd.timestamp or now,
         )
         await uow.connectors.upsert(connector)
-        charger.last_seen_at = now
-        await uow.chargers.update(charger)
         changed(uow, charger, ChargerChange.CONNECTOR_STATUS)
         await uow.commit()
     return connector
