@@ -90,7 +90,8 @@ class JournaledConnection:
 
     async def _stored(self) -> None:
         try:
-            await asyncio.wait_for(self._journal.flush(), STORE_BEFORE_ANSWER_SECONDS)
+            async with asyncio.timeout(STORE_BEFORE_ANSWER_SECONDS):  # no task of its own, unlike wait_for
+                await self._journal.flush()
         except TimeoutError:  # the database is out: answered now, stored when it is back (or counted at stop)
             self._metrics.answered_before_stored.inc()
 
