@@ -46,6 +46,10 @@ ROWS_PER_STATEMENT = 1000
 # Woken by a frame after a quiet spell, the writer waits this long for the frames that come with it (the
 # answer follows its request within a millisecond): one transaction for several frames instead of one each.
 COALESCE_SECONDS = 0.002
+# Batches written at once on PostgreSQL: the next is written, on a pooled connection of its own, while the one
+# before it commits, so that the answers waiting for their frames' batch do not leave the server idle for a
+# whole commit; they are published and settled in append order all the same. SQLite writes one at a time.
+BATCHES_IN_FLIGHT = 2
 # A single entry the database refuses is tried this many times in all before it is set aside: a refusal may
 # come from something passing (a deadlock, a serialisation failure), not from the entry.
 ATTEMPTS_PER_ENTRY = 3
@@ -61,9 +65,10 @@ class BatchedFrameJournal:
     """`append()` never waits; one background task writes whatever accumulated since its last write.
 
     The writer sleeps until the first entry arrives, waits `coalesce_seconds` for its neighbours, then takes
-    everything buffered; under load batches grow by themselves while the previous one is written. On PostgreSQL a
-    batch is one COPY; on SQLite an executemany on a connection of its own, replaced after an error. Entries are
-    written and published in append order (see the module's docstring for refused entries and outages).
+    everything buffered; under load batches grow by themselves while the previous ones are written. On
+    PostgreSQL a batch is one COPY, and up to `batches_in_flight` are written at once; on SQLite one at a time,
+    an executemany on a connection of its own, replaced after an error. Entries are published, and `flush()`
+    returns, in append order (see the module's docstring for refused entries and outages).
     At most `max_buffer` entries wait while a batch is written; beyond that the oldest waiting are dropped and
     counted in `dropped`.
     """
@@ -79,6 +84,7 @@ class BatchedFrameJournal:
         coalesce_seconds: float = COALESCE_SECONDS,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
         attempts_per_entry: int = ATTEMPTS_PER_ENTRY,
+        batches_in_flight: int = BATCHES_IN_FLIGHT,
         metrics_registry: CollectorRegistry | None = None,
     ) -> None:
         self._database = database
@@ -91,10 +97,11 @@ class BatchedFrameJournal:
         self._retry_max = retry_max_seconds
         self._max_payload_bytes = max_payload_bytes
         self._attempts_per_entry = max(1, attempts_per_entry)
+        self._batches_in_flight = 1 if database.is_sqlite else max(1, batches_in_flight)
         self._buffer: deque[_Numbered] = deque()
         self._appended = 0  # sequence number of the last entry appended
         self._settled = 0  # every entry up to this sequence number is written (or given up)
-        self._in_flight = 0  # entries of the batch being written
+        self._in_flight = 0  # entries of the batches being written
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -176,29 +183,52 @@ class BatchedFrameJournal:
             await self._release()
 
     async def _write_until_stopped(self) -> None:
-        while True:
-            if not self._buffer:
-                if self._stopping:
+        in_flight: deque[asyncio.Task[None]] = deque()  # the batches being written, oldest first
+        try:
+            while True:
+                while in_flight and in_flight[0].done():
+                    in_flight.popleft()
+                if self._buffer and len(in_flight) < self._batches_in_flight:
+                    batch = list(self._buffer)
+                    self._buffer.clear()
+                    self._in_flight += len(batch)
+                    before = in_flight[-1] if in_flight else None
+                    in_flight.append(asyncio.create_task(self._write_batch(batch, before), name="frame-journal-batch"))
+                    continue
+                if self._stopping and not self._buffer and not in_flight:
                     return
                 self._wakeup.clear()
-                await self._wakeup.wait()
-                if self._coalesce > 0 and not self._stopping:
+                if not (in_flight and in_flight[0].done()):
+                    await self._wakeup.wait()  # set by append() and by every batch written
+                if self._coalesce > 0 and not self._stopping and len(in_flight) < self._batches_in_flight:
                     await asyncio.sleep(self._coalesce)
-                continue
-            batch = list(self._buffer)
-            self._buffer.clear()
-            self._in_flight = len(batch)
-            try:
-                await self._store(batch)
-            except Exception:  # a bug, not the database: the writer must outlive it, or the logs stop for good
-                logger.exception("frame journal: unexpected error; %d OCPP frame(s) may not be stored", len(batch))
-                self._count_dropped(len(batch), "unexpected_error")
-            self._in_flight = 0
-            self._settle(batch[-1][0])
-            self._overflowing = False  # a later overflow is logged again: at most one line per batch, not per frame
+        finally:
+            for task in in_flight:  # only when cancelled: stop() gave up on them
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
-    async def _store(self, batch: list[_Numbered]) -> None:
-        """Write the batch in order, splitting it around what the database refuses and waiting out outages."""
+    async def _write_batch(self, batch: list[_Numbered], before: asyncio.Task[None] | None) -> None:
+        """Write a batch; then, once the batch before it is done, publish it and settle its flushes."""
+        try:
+            written = await self._store(batch)
+            if before is not None:
+                await asyncio.wait([before])  # its outcome is its own: it logged and counted any failure
+                before = None
+            await self._publish(written)
+        except Exception:  # a bug, not the database: the writer must outlive it, or the logs stop for good
+            logger.exception("frame journal: unexpected error; %d OCPP frame(s) may not be stored", len(batch))
+            self._count_dropped(len(batch), "unexpected_error")
+        if before is not None:
+            await asyncio.wait([before])
+        self._in_flight -= len(batch)
+        self._settle(batch[-1][0])
+        self._overflowing = False  # a later overflow is logged again: at most one line per batch, not per frame
+        self._wakeup.set()
+
+    async def _store(self, batch: list[_Numbered]) -> list[OcppLogEntry]:
+        """Write the batch in order, splitting it around what the database refuses and waiting out outages;
+        returns the entries stored (not those set aside or lost)."""
+        stored: list[OcppLogEntry] = []
         parts: deque[tuple[list[_Numbered], int]] = deque([(batch, 0)])  # (entries, times refused so far)
         while parts:
             part, refusals = parts.popleft()
@@ -227,7 +257,8 @@ class BatchedFrameJournal:
                     await self._wait_out_outage(outage)
                     continue
             self._outage_over()
-            await self._publish(written)
+            stored += written
+        return stored
 
     async def _write_part(self, part: list[_Numbered]) -> list[OcppLogEntry]:
         """Write these entries in one transaction; returns them."""

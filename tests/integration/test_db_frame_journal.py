@@ -14,6 +14,7 @@ from infra.db.directory import SqlDirectory
 from infra.db.engine import Database
 from infra.db.frame_journal import BatchedFrameJournal
 from infra.db.migrate import upgrade_database
+from infra.db.storable_frames import StorableRow
 from infra.db.tables import ocpp_log_entries
 from infra.db.unit_of_work import SqlUnitOfWorkFactory
 from tests.builders import a_charger, a_log_entry, a_tenant
@@ -52,6 +53,59 @@ async def test_a_burst_is_written_in_one_batch_and_published_by_tenant_in_order(
             newest = await uow.logs.page(south.id, PageRequest(first=1))
         assert newest.items == [entries[-3]] and newest.total_count == 500
     finally:
+        await journal.stop()
+
+
+class _HeldFirstBatch(BatchedFrameJournal):
+    """The first batch's write waits until released: the next batch can only overtake it."""
+
+    def __init__(self, database: Database, bus: RecordingBus) -> None:
+        super().__init__(database, bus)
+        self.release = asyncio.Event()
+        self.first_begun = asyncio.Event()
+        self.writing: list[int] = []  # rows of each write begun
+        self.written: list[int] = []  # rows of each write done
+
+    async def _insert(self, rows: list[StorableRow]) -> None:
+        self.writing.append(len(rows))
+        if len(self.writing) == 1:
+            self.first_begun.set()
+            await self.release.wait()
+        await super()._insert(rows)
+        self.written.append(len(rows))
+
+
+async def test_a_later_batch_is_published_and_flushed_only_after_the_one_before_it(
+    seed: Seed, database: Database, bus: RecordingBus
+) -> None:
+    north, _ = await _two_tenants_chargers(seed)
+    journal = _HeldFirstBatch(database, bus)
+    await journal.start()
+    try:
+        first = [a_log_entry(north, unique_id=f"a{i}") for i in range(3)]
+        for entry in first:
+            journal.append(entry)
+        async with asyncio.timeout(10):
+            await journal.first_begun.wait()
+        second = [a_log_entry(north, unique_id=f"b{i}") for i in range(2)]
+        for entry in second:
+            journal.append(entry)
+        flushed = asyncio.create_task(journal.flush())
+        await asyncio.sleep(0.2)
+
+        assert not flushed.done() and bus.published == []
+        if database.is_sqlite:  # one writer: the second batch waits for the first
+            assert journal.writing == [3] and journal.written == []
+        else:  # the second batch is written while the first is held, and waits to be published
+            assert journal.writing == [3, 2] and journal.written == [2]
+        journal.release.set()
+        async with asyncio.timeout(10):
+            await flushed
+        logged = [e.entry for _, events in bus.published for e in events if isinstance(e, OcppFrameLogged)]
+        assert logged == first + second
+        assert await _stored(database) == 5 and journal.pending == 0
+    finally:
+        journal.release.set()
         await journal.stop()
 
 
