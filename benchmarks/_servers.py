@@ -118,9 +118,11 @@ class AutochargeServer(Server):
         role: str = "all",
         redis_url: str | None = None,
         workers: int = 1,
+        api_rate_limit: str | None = None,
     ) -> None:
         """One process: `role` all (alone, events in memory) or, with `redis_url`, ocpp / api of a cluster; with
-        `workers` > 1 (and `redis_url`), that many worker processes sharing the ports (`serve --workers`)."""
+        `workers` > 1 (and `redis_url`), that many worker processes sharing the ports (`serve --workers`);
+        `api_rate_limit` replaces the API's per-key limit (AUTOCHARGE_API_RATE_LIMIT)."""
         self.api_port = free_port()
         ocpp_port = free_port()
         argv = [
@@ -146,6 +148,8 @@ class AutochargeServer(Server):
         # Closed-loop chargers call as fast as they are answered, far past a real charger's rate: the per-connection
         # CALL budget (20 a second by default) would measure itself, not the server.
         env |= {"AUTOCHARGE_OCPP_CALL_RATE_PER_SECOND": "100000", "AUTOCHARGE_OCPP_CALL_BURST": "100000"}
+        if api_rate_limit is not None:
+            env["AUTOCHARGE_API_RATE_LIMIT"] = api_rate_limit
         super().__init__(argv, log_path, cpu, env)
         self.role = role
         self.ocpp_port = ocpp_port
